@@ -1,0 +1,28 @@
+// DMA aliases: what the kernel's header quirks put into pdev->dma_alias_mask and
+// dev_flags (drivers/pci/quirks.c), plus pci_real_dma_dev() for Intel VMD.
+#pragma once
+
+#include <bitset>
+#include <vector>
+
+#include "isogroup/grouping/group_set.h"
+#include "isogroup/grouping/policy.h"
+#include "isogroup/model/topology.h"
+
+namespace isogroup {
+
+struct DmaAliasInfo {
+  std::bitset<256> mask;        // devfns on the function's own bus it also uses as requester IDs
+  bool xlate_root = false;      // PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT
+  FunctionId real_dma_dev = kNoFunction;  // pci_real_dma_dev(): the VMD endpoint, or none
+  std::vector<Reason> reasons;  // which quirk set what
+};
+
+// One entry per FunctionId.
+std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Policy& policy);
+
+// pci_devs_are_dma_aliases(a, b) (drivers/pci/pci.c).
+bool devs_are_dma_aliases(const Topology& topology, const std::vector<DmaAliasInfo>& aliases,
+                          FunctionId a, FunctionId b);
+
+}  // namespace isogroup

@@ -1,0 +1,73 @@
+// GroupSet: the result of grouping, with reasons for every membership.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "isogroup/core/bdf.h"
+#include "isogroup/core/error.h"
+#include "isogroup/grouping/policy.h"
+#include "isogroup/model/topology.h"
+
+namespace isogroup {
+
+enum class ReasonKind {
+  kOwnGroup,            // isolated: new group of its own
+  kBehindBridge,        // joined the group of a bridge whose path lacks ACS
+  kDmaAliasBridge,      // behind a PCIe-to-PCI / conventional bridge that aliases its DMA
+  kDmaAliasQuirk,       // dma_alias_mask from a quirk
+  kMultifunction,       // a function of a multifunction device without ACS
+  kVmd,                 // behind Intel VMD: DMA as the VMD endpoint
+  kAcsQuirk,            // ACS decided by a device-specific quirk
+  kAcsOverride,         // pcie_acs_override
+  kAcsIncomplete,       // ACS present but a required bit is off in Control
+  kAcsMissing,          // no ACS capability
+  kAcsUnknown,          // the input does not show the ACS registers
+  kNotBehindIommu,      // the function gets no group on this platform
+  kGroupMf,             // legacy iommu=group_mf
+  kAssumption,          // a named assumption the answer depends on
+};
+std::string_view to_string(ReasonKind kind);
+
+struct Reason {
+  ReasonKind kind = ReasonKind::kOwnGroup;
+  std::optional<Bdf> subject;  // the function the reason is about (a port, a sibling)
+  std::string text;            // one line, plain language
+  std::string remedy;          // what would isolate the device, when something would
+};
+
+struct Group {
+  int id = 0;  // the number the kernel would give it
+  std::vector<FunctionId> members;  // sorted by address
+};
+
+struct Membership {
+  int group = -1;  // index into GroupSet::groups, -1 = no group
+  std::vector<Reason> reasons;
+  // ACS verdict of this function for REQ_ACS_FLAGS, kUnknown when the input cannot say.
+  Tristate acs_enabled = Tristate::kUnknown;
+};
+
+struct GroupSet {
+  Policy policy;
+  std::vector<Group> groups;             // sorted by id
+  std::vector<Membership> membership;    // indexed by FunctionId
+  std::vector<std::string> assumptions;  // what the answer depends on that the input lacked
+  // Functions whose placement depends on unknown input (e.g. ACS unreadable): "cannot decide".
+  std::vector<FunctionId> undecided;
+
+  const Group* group_of(FunctionId f) const {
+    const int g = membership[f].group;
+    return g < 0 ? nullptr : &groups[static_cast<std::size_t>(g)];
+  }
+};
+
+// The fast engine: union-find with indexed lookups, linear in the number of functions.
+Result<GroupSet> compute_groups(const Topology& topology, const Policy& policy);
+
+// A literal transcription of drivers/iommu/iommu.c pci_device_group() with its global
+// list scans: slow, used as a test oracle.
+Result<GroupSet> compute_groups_literal(const Topology& topology, const Policy& policy);
+
+}  // namespace isogroup
