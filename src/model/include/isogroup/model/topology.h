@@ -24,6 +24,7 @@ inline constexpr BusId kNoBus = 0xffffffffu;
 struct Function {
   Bdf address;
   std::string origin;  // where the source described it (file:line, sysfs path)
+  std::uint32_t snapshot_index = 0;  // its SnapshotFunction, for raw config reads (quirks)
 
   // Decoded facts (optional = unknown).
   pci::Identity identity;
@@ -72,6 +73,9 @@ class Topology {
   const Function& function(FunctionId id) const { return functions_[id]; }
   const Bus& bus(BusId id) const { return buses_[id]; }
   std::optional<FunctionId> find(const Bdf& address) const;
+  const pci::ConfigSpace& config(FunctionId id) const {
+    return snapshot_.functions[functions_[id].snapshot_index].config;
+  }
 
   // Root buses in host-bridge discovery order.
   const std::vector<BusId>& root_buses() const { return root_buses_; }
