@@ -3,8 +3,11 @@
 // emulated devices and common hardware have.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "fakes/config_builder.h"
@@ -27,13 +30,30 @@ class SnapshotBuilder {
   SnapshotBuilder& dmesg(std::string line);
   SnapshotBuilder& iommu_active(bool active);
 
+  // Additions for model/ tests.
+  SnapshotBuilder& kind(SourceKind kind);  // default kSnapshotDir
+  // The sysfs facts of a live capture: the bridge above a function, or that it sits
+  // directly below a host bridge.
+  SnapshotBuilder& sysfs_parent(std::string_view address, std::string_view bridge);
+  SnapshotBuilder& on_root_bus(std::string_view address);
+  // Ids a text source states directly (they override the config bytes).
+  SnapshotBuilder& ids(std::string_view address, std::optional<std::uint16_t> vendor,
+                       std::optional<std::uint16_t> device);
+  SnapshotBuilder& origin(std::string_view address, std::string origin);
+  SnapshotBuilder& root_bus(BusAddress bus, std::string firmware_node);  // appends one
+  // The function added last / by address, for tweaks the setters above do not cover.
+  SnapshotFunction& function(std::string_view address);
+
   Snapshot build() const;
   // Builds the Topology; a build error fails the calling test (ADD_FAILURE) and yields
   // an empty topology.
   Topology topology() const;
 
  private:
+  SnapshotFunction* find(std::string_view address);
+
   Snapshot snapshot_;
+  std::unordered_map<Bdf, std::size_t> index_;
 };
 
 // Ready-made functions (vendor/device ids of the QEMU models where there is one).

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "isogroup/core/tristate.h"
@@ -20,6 +21,9 @@ inline constexpr std::uint16_t kReqAcsFlags = pci::kAcsSv | pci::kAcsRr | pci::k
 struct AcsVerdict {
   Tristate enabled = Tristate::kUnknown;
   Reason reason;  // why: quirk name, missing capability, which Control bits are off, ...
+  // What the verdict depends on that the input does not show (PCH quirk result, the
+  // Control value a different boot would have had, ...). Empty when it rests on facts.
+  std::vector<std::string> assumptions;
 };
 
 class AcsEvaluator {
@@ -35,12 +39,19 @@ class AcsEvaluator {
   // The first function on the path whose ACS is not enabled (or unknown), if any.
   std::optional<FunctionId> path_breaker(FunctionId start) const;
 
+  // Every verdict's assumptions, one line each, functions with the same assumption
+  // listed together ("...: 0000:00:1c.0, 0000:00:1c.4").
+  const std::vector<std::string>& assumptions() const { return assumptions_; }
+
  private:
   const Topology& topology_;
   std::vector<AcsVerdict> verdicts_;
   mutable std::vector<Tristate> path_cache_;
   mutable std::vector<FunctionId> breaker_cache_;
   mutable std::vector<bool> path_done_;
+  std::vector<std::string> assumptions_;
+
+  void fill_path(FunctionId start) const;
 };
 
 }  // namespace isogroup

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bitset>
+#include <string>
 #include <vector>
 
 #include "isogroup/grouping/group_set.h"
@@ -15,13 +16,21 @@ struct DmaAliasInfo {
   std::bitset<256> mask;        // devfns on the function's own bus it also uses as requester IDs
   bool xlate_root = false;      // PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT
   FunctionId real_dma_dev = kNoFunction;  // pci_real_dma_dev(): the VMD endpoint, or none
+  // PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS: only changes the RID reported, not the group (§2).
+  bool pcie_bridge_alias = false;
   std::vector<Reason> reasons;  // which quirk set what
+  // What the aliases depend on that the input does not show (Switchtec BAR0 tables, which
+  // VMD owns a domain); also present as kAssumption reasons.
+  std::vector<std::string> assumptions;
 };
 
 // One entry per FunctionId.
 std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Policy& policy);
 
-// pci_devs_are_dma_aliases(a, b) (drivers/pci/pci.c).
+// pci_devs_are_dma_aliases(a, b) (drivers/pci/pci.c): a's mask holds b's devfn or the
+// reverse, or one is the other's pci_real_dma_dev(). The masks are bus-local, so the mask
+// test also requires the same bus; the kernel's only caller (get_pci_alias_group) checks
+// that itself, so the result there is the same.
 bool devs_are_dma_aliases(const Topology& topology, const std::vector<DmaAliasInfo>& aliases,
                           FunctionId a, FunctionId b);
 

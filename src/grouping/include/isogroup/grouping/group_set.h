@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ enum class ReasonKind {
   kGroupMf,             // legacy iommu=group_mf
   kAssumption,          // a named assumption the answer depends on
 };
+// The names used in JSON output (docs/json-schema.md): part of the stable contract.
 std::string_view to_string(ReasonKind kind);
 
 struct Reason {

@@ -1,8 +1,10 @@
 // Policy: everything a grouping answer depends on besides the topology, explicit and printable.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "isogroup/core/error.h"
@@ -52,13 +54,17 @@ BootParameters parse_boot_parameters(std::string_view cmdline);
 struct Policy {
   KernelVersion kernel;
   bool kernel_from_input = false;  // or the newest profile was assumed
+  std::string kernel_origin;       // where it came from: "given", "uname -r 6.1.0-23-amd64", ...
   Platform platform = Platform::kIntelVtd;
   bool platform_from_input = false;
+  std::string platform_origin;     // "given", "/sys/class/iommu: dmar0", "dmesg: DMAR:", ...
   BootParameters boot;
   // Where the input cannot say, the stated assumptions (explain prints them).
   std::vector<std::string> assumptions;
 
-  std::string describe() const;  // one line per setting, for `explain` and `list --computed`
+  // One line per setting ("kernel profile 6.1.0 (from the input)", "platform: Intel VT-d
+  // (assumed: ...)", ...), for `explain` and `list --computed`.
+  std::vector<std::string> describe_lines() const;
 };
 
 // The policy the input implies: kernel release, IOMMU kind and cmdline from the snapshot;
