@@ -409,7 +409,7 @@ Outcome flags_enabled(const Context& ctx, FunctionId f) {
   if (!fn.acs.capability || !fn.acs.control) return unknown_outcome(fn, "the ACS registers are not in the input");
   std::uint16_t capability = *fn.acs.capability;
   Outcome o;
-  if (ctx.policy.kernel >= kIdtBrokenSvKernels.since && ctx.policy.kernel < kIdtBrokenSvKernels.until) {
+  if (kIdtBrokenSvKernels.contains(ctx.policy.kernel)) {
     for (const auto& idt : kIdtBrokenSv) {
       if (*fn.identity.vendor_id == idt.vendor && *fn.identity.device_id == idt.device) {
         capability = static_cast<std::uint16_t>(capability & ~kAcsSv);  // "Disabling broken ACS SV"

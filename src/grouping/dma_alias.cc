@@ -155,38 +155,24 @@ void assign_vmd(const Topology& topology, std::vector<DmaAliasInfo>& out) {
     }
   }
 
+  // Which endpoint owns which domain is not in a Snapshot (sysfs shows it as the VMD
+  // domain's host bridge below the endpoint, which the model does not keep).
   std::map<std::uint32_t, FunctionId> owner;
   std::map<std::uint32_t, std::string> how;
-  // sysfs places a VMD domain's host bridge below the endpoint: a parent link tells.
-  for (const FunctionId f : topology.registration_order()) {
-    const Function& fn = topology.function(f);
-    if (fn.address.domain < kVmdFirstDomain || owner.count(fn.address.domain)) continue;
-    const auto& parent = topology.snapshot().functions[fn.snapshot_index].sysfs_parent;
-    if (!parent) continue;
-    const auto p = topology.find(*parent);
-    if (p && std::find(endpoints.begin(), endpoints.end(), *p) != endpoints.end()) {
-      owner[fn.address.domain] = *p;
-      how[fn.address.domain] = "sysfs";
+  const std::vector<std::uint32_t> domains(vmd_domains.begin(), vmd_domains.end());
+  if (endpoints.size() == 1) {
+    for (const auto d : domains) owner[d] = endpoints.front();
+    if (domains.size() > 1) {
+      for (const auto d : domains) {
+        how[d] = "one VMD endpoint and several domains above ffff; assumed it owns all of them";
+      }
     }
-  }
-  std::vector<FunctionId> free_endpoints;
-  for (const FunctionId e : endpoints) {
-    bool used = false;
-    for (const auto& [d, o] : owner) used = used || o == e;
-    if (!used) free_endpoints.push_back(e);
-  }
-  std::vector<std::uint32_t> free_domains;
-  for (const auto d : vmd_domains) {
-    if (!owner.count(d)) free_domains.push_back(d);
-  }
-  if (free_endpoints.size() == 1) {
-    for (const auto d : free_domains) owner[d] = free_endpoints.front();
   } else {
     // vmd_find_free_domain() numbers domains upwards in VMD probe order.
-    for (std::size_t i = 0; i < free_domains.size() && i < free_endpoints.size(); ++i) {
-      owner[free_domains[i]] = free_endpoints[i];
-      how[free_domains[i]] =
-          "several VMD endpoints and no sysfs link to tell which owns which domain; assumed the domains were "
+    for (std::size_t i = 0; i < domains.size() && i < endpoints.size(); ++i) {
+      owner[domains[i]] = endpoints[i];
+      how[domains[i]] =
+          "several VMD endpoints and nothing in the input tells which owns which domain; assumed the domains were "
           "numbered in the endpoints' probe order";
     }
   }
@@ -208,7 +194,7 @@ void assign_vmd(const Topology& topology, std::vector<DmaAliasInfo>& out) {
                fmt::format("behind Intel VMD: DMA is issued as the VMD endpoint {}",
                            topology.function(o->second).address.to_string()));
     const auto h = how.find(fn.address.domain);
-    if (h != how.end() && h->second != "sysfs") add_assumption(info, fn, h->second);
+    if (h != how.end()) add_assumption(info, fn, h->second);
     if (!fallback_note.empty()) {
       add_assumption(info, fn, fmt::format("VMD endpoint {}: {}", topology.function(o->second).address.to_string(),
                                            fallback_note));

@@ -50,8 +50,8 @@ void append_policy(std::string& out, const GroupSet& groups) {
   for (const auto& line : groups.assumptions) out += fmt::format("  - {}\n", line);
 }
 
-std::string function_body(const Topology& topology, const GroupSet& groups, const AcsEvaluator& acs,
-                          FunctionId f, const pci::PciIds* names) {
+std::string function_body(const Topology& topology, const GroupSet& groups, FunctionId f,
+                          const pci::PciIds* names) {
   const Function& fn = topology.function(f);
   std::string out;
   out += fmt::format("{}  {}  ({})\n", fn.address.to_string(), name_text(fn, names), role_text(fn));
@@ -74,7 +74,7 @@ std::string function_body(const Topology& topology, const GroupSet& groups, cons
 
 std::string render_explain_function(const Topology& topology, const GroupSet& groups,
                                     const AcsEvaluator& acs, FunctionId f, const pci::PciIds* names) {
-  std::string out = function_body(topology, groups, acs, f, names);
+  std::string out = function_body(topology, groups, f, names);
   out += "  path to the root bus (ACS needed: SV RR CR UF):\n";
   // The function itself, then every bridge above it (pci_acs_path_enabled walks bus->self).
   for (FunctionId hop = f; hop != kNoFunction;) {
@@ -93,14 +93,14 @@ std::string render_explain_function(const Topology& topology, const GroupSet& gr
   return out;
 }
 
-std::string render_explain_group(const Topology& topology, const GroupSet& groups,
-                                 const AcsEvaluator& acs, int group_id, const pci::PciIds* names) {
+std::string render_explain_group(const Topology& topology, const GroupSet& groups, int group_id,
+                                 const pci::PciIds* names) {
   const auto it = std::find_if(groups.groups.begin(), groups.groups.end(),
                                [&](const Group& g) { return g.id == group_id; });
   if (it == groups.groups.end()) return fmt::format("no computed group {}\n", group_id);
   std::string out = fmt::format("group {}: {} function{}\n", group_id, it->members.size(),
                                 it->members.size() == 1 ? "" : "s");
-  for (const FunctionId f : it->members) out += function_body(topology, groups, acs, f, names);
+  for (const FunctionId f : it->members) out += function_body(topology, groups, f, names);
   append_policy(out, groups);
   return out;
 }

@@ -20,6 +20,8 @@ using lspci_hex::LineKind;
 // Each function carries a 4 KiB configuration image; the cap bounds memory on hostile
 // input. Real machines have hundreds to a few thousand functions.
 constexpr std::size_t kMaxFunctions = 65536;
+// lspci's own messages (stderr captured with 2>&1) are noted, a few of them.
+constexpr std::size_t kMaxDiagnosticNotes = 8;
 
 constexpr std::string_view kFormatHint =
     "expected the output of `lspci -xxxx` (or -x, -xxx; -D, -n, -v, -k may be added): "
@@ -49,7 +51,10 @@ class HexDumpParser {
     switch (lspci_hex::classify(text)) {
       case LineKind::kBlank: current_.reset(); return {};
       case LineKind::kDiagnostic:
-        snapshot_.notes.push_back(fmt::format("{}: skipped a message from lspci: {}", where(), text));
+        if (++diagnostics_ <= kMaxDiagnosticNotes) {
+          snapshot_.notes.push_back(fmt::format("{}: skipped a message from lspci: {}", where(),
+                                                lspci_hex::printable(text, 200)));
+        }
         return {};
       case LineKind::kDetail: return detail(trim(text));
       case LineKind::kHexRow: return hex_row(text);
@@ -72,7 +77,7 @@ class HexDumpParser {
     auto address = Bdf::parse(parts.address);
     if (!address) {
       return fail(Errc::kInvalidInput,
-                  fmt::format("'{}' is not a function address", parts.address),
+                  fmt::format("'{}' is not a function address", lspci_hex::printable(parts.address)),
                   std::string(kFormatHint) + "; lspci -P paths and -m formats are not hex dumps");
     }
     if (auto [it, inserted] = index_.try_emplace(*address, snapshot_.functions.size()); !inserted) {
@@ -130,7 +135,8 @@ class HexDumpParser {
       const auto* end = group->data() + group->size();
       auto [ptr, ec] = std::from_chars(group->data(), end, id);
       if (ec != std::errc() || ptr != end || id < 0) {
-        return fail(Errc::kInvalidInput, fmt::format("'{}' is not an IOMMU group number", *group));
+        return fail(Errc::kInvalidInput, fmt::format("'{}' is not an IOMMU group number",
+                                                     lspci_hex::printable(*group)));
       }
       function.iommu_group = id;
       saw_group_ = true;
@@ -144,6 +150,7 @@ class HexDumpParser {
   std::unordered_map<Bdf, std::size_t> index_;
   std::optional<std::size_t> current_;  // the function whose block we are in
   std::vector<std::size_t> known_end_;   // per function: highest known byte + 1
+  std::size_t diagnostics_ = 0;
   bool saw_row_ = false;
   bool saw_driver_info_ = false;
   bool saw_group_ = false;

@@ -35,18 +35,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Shown in errors: long or binary garbage is cut and made printable.
-std::string printable(std::string_view s) {
+}  // namespace
+
+std::string printable(std::string_view s, std::size_t max) {
   std::string out;
-  for (char c : s.substr(0, 32)) {
+  for (char c : s.substr(0, max)) {
     const auto u = static_cast<unsigned char>(c);
     out += (u >= 0x20 && u < 0x7f) ? c : '?';
   }
-  if (s.size() > 32) out += "...";
+  if (s.size() > max) out += "...";
   return out;
 }
-
-}  // namespace
 
 std::string_view strip_cr(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);

@@ -49,4 +49,7 @@ struct HeaderParts {
 };
 HeaderParts split_header(std::string_view line);
 
+// For quoting input in messages: cut to `max` characters, non-printable bytes as '?'.
+std::string printable(std::string_view s, std::size_t max = 32);
+
 }  // namespace isogroup::lspci_hex

@@ -63,8 +63,12 @@ std::optional<HeaderText> parse_header(std::string_view line) {
   std::size_t end = 0;
   while (end < line.size() && line[end] != ' ' && line[end] != '\t') ++end;
   const std::string_view token = line.substr(0, end);
-  // lspci prints at least BB:DD.F; shorter tokens are not its addresses.
-  if (token.size() < 7) return std::nullopt;
+  // lspci prints BB:DD.F with an optional domain of 4-8 digits: anything else is not an
+  // address (checked before Bdf::parse, which is slower: this runs for every line).
+  if (token.size() < 7 || token.size() > 17 || token[token.size() - 2] != '.' ||
+      token[token.size() - 5] != ':') {
+    return std::nullopt;
+  }
   const auto address = Bdf::parse(token);
   if (!address) return std::nullopt;
 

@@ -139,7 +139,8 @@ std::optional<std::uint16_t> pcie_flags(std::string_view name) {
   }
   if (!message || *message > 31) return std::nullopt;
   const bool slot = described.find("(Slot+)") != std::string_view::npos;
-  return static_cast<std::uint16_t>(*version | *type << 4 | (slot ? 0x100u : 0u) | *message << 9);
+  return static_cast<std::uint16_t>(*version | static_cast<std::uint32_t>(*type) << 4 | (slot ? 0x100u : 0u) |
+                                    *message << 9);
 }
 
 std::optional<std::uint8_t> header_layout(const FunctionText& f, Synthesis& out, Writer& w) {
@@ -230,6 +231,10 @@ Synthesis synthesize_config(const FunctionText& f, const SlotFacts& slot) {
       config.set8(pointer, static_cast<std::uint8_t>(plan.entries.front()->offset));
     } else if (plan.broken_at) {
       config.set8(pointer, static_cast<std::uint8_t>(*plan.broken_at));
+    } else if (plan.last_next == 0 && f.standard.end == ChainEnd::kNone && !f.standard.invalid) {
+      // "Cap+" and a whole block without a single capability line: lspci walks from the
+      // pointer and found it 0 (it would print "<access denied>" had it been unreadable).
+      config.set8(pointer, 0);
     }
     for (std::size_t i = 0; i < plan.entries.size(); ++i) {
       const CapabilityText& cap = *plan.entries[i];
@@ -263,12 +268,14 @@ Synthesis synthesize_config(const FunctionText& f, const SlotFacts& slot) {
   }
   const ChainPlan plan = plan_chain(ext, true, f.complete, w);
   constexpr int kExtendedOwnerBase = 1000;
+  // Headers first: they hold the chain together, so a register of one capability that
+  // overlaps another's header (hostile text) is the one left unknown.
+  std::vector<std::optional<std::uint16_t>> ids(plan.entries.size());
   for (std::size_t i = 0; i < plan.entries.size(); ++i) {
     const CapabilityText& cap = *plan.entries[i];
     const int owner = kExtendedOwnerBase + static_cast<int>(i);
-    std::optional<std::uint16_t> id;
     if (const auto name = extended_capability_id(cap.name)) {
-      id = name->virtual_channel && slot.mfvc ? kExtCapIdVcMfvc : name->id;
+      ids[i] = name->virtual_channel && slot.mfvc ? kExtCapIdVcMfvc : name->id;
     } else {
       w.note(cap.line, fmt::format("extended capability \"{}\" not recognised; its ID is unknown", cap.name));
     }
@@ -276,15 +283,21 @@ Synthesis synthesize_config(const FunctionText& f, const SlotFacts& slot) {
         i + 1 < plan.entries.size() ? std::optional<std::uint16_t>(plan.entries[i + 1]->offset) : plan.last_next;
     if (!w.claim(cap.offset, 4, owner)) {
       w.note(cap.line, "capability header overlaps another capability; left unknown");
+      ids[i].reset();
       continue;
     }
     // Header: ID bits 15:0, version bits 19:16, next offset bits 31:20.
-    if (id) config.set16(cap.offset, *id);
+    if (ids[i]) config.set16(cap.offset, *ids[i]);
     if (next && cap.version) {
       config.set8(cap.offset + 2, static_cast<std::uint8_t>(*cap.version | (*next & 0xf) << 4));
     }
     if (next) config.set8(cap.offset + 3, static_cast<std::uint8_t>(*next >> 4));
+  }
 
+  for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+    const CapabilityText& cap = *plan.entries[i];
+    const int owner = kExtendedOwnerBase + static_cast<int>(i);
+    const std::optional<std::uint16_t>& id = ids[i];
     if (id == regs::kExtCapIdAcs) {
       // lspci decodes ACS bits 6:0 only. The rest of each register (Capability: bit 7
       // Enhanced Capability, 15:8 Egress Control Vector Size; Control: the enhanced

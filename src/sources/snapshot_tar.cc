@@ -195,6 +195,7 @@ class TarParser {
 };
 
 void put(std::string& block, Field f, std::string_view value) {
+  if (value.empty()) return;  // memcpy from a null data() is undefined even for 0 bytes
   std::memcpy(block.data() + f.offset, value.data(), std::min(value.size(), f.size));
 }
 

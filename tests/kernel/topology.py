@@ -184,10 +184,10 @@ def generate(seed, platform=None):
         m.args += ["-device", "intel-iommu,intremap=on,caching-mode=on"]
         cmdline.append("intel_iommu=on")
     elif platform == "amd":
-        # QEMU places the AMD IOMMU's own PCI function (class 0806) at the first free slot of
-        # pcie.0, so it has to come first, before any device that asks for slot 2.
+        # QEMU puts the AMD IOMMU's own PCI function (class 0806) at the first free slot of
+        # pcie.0: 00:01.0 with -nodefaults, as no other device here asks for slot 1.
         m.args += ["-device", "amd-iommu,intremap=on"]
-    m.root_bus(first_slot=3 if platform == "amd" else 2)
+    m.root_bus(first_slot=2)
     return platform, machine + m.args, cmdline, m.tree
 
 

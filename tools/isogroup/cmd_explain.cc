@@ -33,14 +33,15 @@ int run_explain(const ExplainOptions& options) {
   int group_id = 0;
   const auto* end = options.target.data() + options.target.size();
   if (auto [ptr, ec] = std::from_chars(options.target.data(), end, group_id); ec == std::errc() && ptr == end) {
-    out = render_explain_group(*topology, *groups, acs, group_id, ids);
+    out = render_explain_group(*topology, *groups, group_id, ids);
   } else {
     auto address = Bdf::parse(options.target);
     if (!address) return report(address.error());
     auto f = topology->find(*address);
     if (!f) {
-      return report(*make_error(Errc::kNotFound, fmt::format("no function {} in the input", address->to_string()),
-                                {}, "`isogroup list` shows the functions there are").error());
+      return report(make_error(Errc::kNotFound, fmt::format("no function {} in the input", address->to_string()),
+                               {}, "`isogroup list` shows the functions there are")
+                        .value());
     }
     out = render_explain_function(*topology, *groups, acs, *f, ids);
   }

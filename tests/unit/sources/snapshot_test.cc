@@ -9,6 +9,7 @@
 
 #include "../../../src/sources/snapshot_dir.h"
 #include "fakes/fake_sysfs.h"
+#include "fakes/test_data.h"
 #include "isogroup/sources/read.h"
 #include "isogroup/sources/snapshot_tar.h"
 
@@ -228,6 +229,31 @@ TEST(TarTest, EntryAndSizeLimits) {
   enough.max_entries = 4;
   enough.max_total_bytes = tar.size();
   EXPECT_TRUE(parse_tar(tar, "t.tar", enough));
+}
+
+TEST(TarTest, ReadsArchivesWrittenByGnuTar) {
+  // Made with `tar --format=gnu` from a tree with a 7-switch-deep function: GNU tar puts
+  // the long name and the long link target in ././@LongLink records.
+  const std::string tar = testing::read_test_file("tar/gnu_long_names.tar");
+  ASSERT_FALSE(tar.empty());
+  auto entries = parse_tar(tar, "gnu_long_names.tar");
+  ASSERT_TRUE(entries) << entries.error().to_string();
+  const std::string deep =
+      "sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0/0000:03:00.0/0000:04:01.0/0000:05:00.0/"
+      "0000:06:02.0/0000:07:00.0/0000:08:03.0/iommu_group";
+  const auto it = std::find_if(entries->begin(), entries->end(), [&](const TarEntry& e) { return e.path == deep; });
+  ASSERT_NE(it, entries->end());
+  EXPECT_EQ(it->type, Type::kSymlink);
+  EXPECT_EQ(it->link_target, "../../../../../../../../../../../../../../kernel/iommu_groups/12");
+}
+
+TEST(TarTest, SeedArchivesAreValidSnapshots) {
+  auto snap = read_snapshot_tar(testing::test_data_dir() / "tar/capture_small.tar");
+  ASSERT_TRUE(snap) << snap.error().to_string();
+  ASSERT_EQ(snap->functions.size(), 1u);
+  EXPECT_EQ(snap->functions[0].vendor_id, 0x144d);
+  EXPECT_EQ(snap->functions[0].sysfs_parent, Bdf::make(0, 0, 0x1c, 0));
+  EXPECT_EQ(snap->privileged, Tristate::kFalse);
 }
 
 // A temp directory for the extraction tests, with a sibling "outside" that must stay empty.

@@ -83,7 +83,8 @@ class Topology {
   const std::vector<BusId>& root_buses() const { return root_buses_; }
   // pci_bus_add_devices() order (drivers/pci/bus.c): per bus, every function in devfn
   // order, then recurse into each bridge's secondary bus in the same order; root buses in
-  // discovery order; VFs appended after their PF's tree (they are added when created).
+  // discovery order; VFs after every boot-time function, PF by PF in this order, each PF's
+  // VFs by index (they are added when sriov_numvfs creates them, after boot).
   const std::vector<FunctionId>& registration_order() const { return registration_order_; }
   // Whether the root-bus order came from the source (firmware_node) or was assumed.
   // True as well when there is at most one root bus: then there is no order to know.

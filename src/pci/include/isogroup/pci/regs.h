@@ -68,7 +68,7 @@ inline constexpr std::uint8_t kCapIdPcie = 0x10;
 inline constexpr std::uint8_t kCapIdInvalid = 0xff;
 
 // PCI-X capability: Status register at +4; bits 30/31 advertise 266/533 MHz support,
-// which implies a 4096-byte config space (PCI-X 2.0a §7.2.4).
+// which implies a 4096-byte config space (PCI-X Protocol Addendum 2.0a, PCI-X Status register).
 inline constexpr std::size_t kPciXStatus = 0x04;
 inline constexpr std::uint32_t kPciXStatus266Mhz = 0x40000000;
 inline constexpr std::uint32_t kPciXStatus533Mhz = 0x80000000;
@@ -79,7 +79,7 @@ inline constexpr std::uint16_t kPcieFlagsVersionMask = 0x000f;  // §7.5.3.2 bit
 inline constexpr std::uint16_t kPcieFlagsTypeMask = 0x00f0;     // §7.5.3.2 bits 7:4
 inline constexpr unsigned kPcieFlagsTypeShift = 4;
 inline constexpr std::uint16_t kPcieFlagsSlot = 0x0100;         // §7.5.3.2 bit 8
-inline constexpr std::size_t kPcieCapabilityV2Size = 0x3c;      // §7.5.3, Figure 7-20
+inline constexpr std::size_t kPcieCapabilityV2Size = 0x3c;      // §7.5.3, through Slot Status 2
 
 // --- Extended capability list (PCIe r6.0 §7.6.3) ---
 // Header dword: ID bits 15:0, version bits 19:16, next offset bits 31:20.
@@ -115,6 +115,6 @@ inline constexpr std::size_t kSriovNumVfs = 0x10;        // §9.3.3.7
 inline constexpr std::size_t kSriovVfOffset = 0x14;      // §9.3.3.9
 inline constexpr std::size_t kSriovVfStride = 0x16;      // §9.3.3.10
 inline constexpr std::size_t kSriovVfDeviceId = 0x1a;    // §9.3.3.11
-inline constexpr std::size_t kSriovCapabilitySize = 0x40;  // §9.3.3, Figure 9-9
+inline constexpr std::size_t kSriovCapabilitySize = 0x40;  // §9.3.3, through the VF Migration State Array Offset
 
 }  // namespace isogroup::pci::regs

@@ -15,8 +15,8 @@ namespace isogroup {
 std::string render_explain_function(const Topology& topology, const GroupSet& groups,
                                     const AcsEvaluator& acs, FunctionId f, const pci::PciIds* names);
 // The same for every member of a computed group (by its id).
-std::string render_explain_group(const Topology& topology, const GroupSet& groups,
-                                 const AcsEvaluator& acs, int group_id, const pci::PciIds* names);
+std::string render_explain_group(const Topology& topology, const GroupSet& groups, int group_id,
+                                 const pci::PciIds* names);
 
 std::string render_verify_text(const Topology& topology, const GroupSet& groups, const VerifyReport& report);
 std::string render_verify_json(const Topology& topology, const GroupSet& groups, const VerifyReport& report);
