@@ -12,18 +12,23 @@ namespace isogroup {
 
 int IdAllocator::alloc() {
   int id = low_;
-  while (used_.count(id) != 0) ++id;
-  used_.insert(id);
+  while (used(id)) ++id;
+  reserve(id);
   low_ = id + 1;
   return id;
 }
 
 void IdAllocator::reserve(int id) {
-  used_.insert(id);
+  if (id < 0) return;
+  const auto at = static_cast<std::size_t>(id);
+  if (at >= used_.size()) used_.resize(std::max(at + 1, used_.size() * 2), false);
+  used_[at] = true;
 }
 
 void IdAllocator::free(int id) {
-  if (used_.erase(id) != 0 && id < low_) low_ = id;
+  if (!used(id)) return;
+  used_[static_cast<std::size_t>(id)] = false;
+  if (id < low_) low_ = id;
 }
 
 Result<GroupSet> compute_groups_after_changes(const Topology& topology, const Policy& policy,

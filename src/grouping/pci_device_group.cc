@@ -274,7 +274,7 @@ class FastEngine {
         if (in_.policy.boot.group_mf) {
           m.reasons.push_back(group_mf_reason(in_, anchor, owner));
         } else {
-          m.reasons.push_back(multifunction_reason(in_, anchor, owner));
+          m.reasons.push_back(multifunction_cached(anchor, owner));
         }
         break;
       case Step::kNewGroup:
@@ -296,6 +296,18 @@ class FastEngine {
     }
   }
 
+  // One text per (group owner, why the function lacks ACS): wide slots repeat it.
+  const Reason& multifunction_cached(FunctionId f, FunctionId owner) {
+    const std::string& why = in_.acs.enabled(f).reason.text;
+    const Function& fn = t_.function(f);
+    auto it = multifunction_cache_.find(owner);
+    if (it == multifunction_cache_.end() || it->second.why != why || t_.function(it->second.f).bus != fn.bus ||
+        t_.function(it->second.f).address.slot() != fn.address.slot()) {
+      it = multifunction_cache_.insert_or_assign(owner, CachedReason{f, why, multifunction_reason(in_, f, owner)}).first;
+    }
+    return it->second.reason;
+  }
+
   const Reason& behind_bridge_cached(FunctionId bridge) {
     auto it = behind_cache_.find(bridge);
     if (it == behind_cache_.end()) it = behind_cache_.emplace(bridge, behind_bridge_reason(in_, bridge)).first;
@@ -313,6 +325,12 @@ class FastEngine {
   std::vector<bool> alias_done_;
   std::vector<BusId> scratch_path_;
   std::unordered_map<FunctionId, Reason> behind_cache_;
+  struct CachedReason {
+    FunctionId f;
+    std::string why;
+    Reason reason;
+  };
+  std::unordered_map<FunctionId, CachedReason> multifunction_cache_;
   bool unknown_ = false;
   FunctionId owner_ = kNoFunction;  // the device whose group was found
 };

@@ -12,18 +12,18 @@
 namespace isogroup {
 namespace {
 
-struct Run {
+struct CliRun {
   int status = 0;
   std::string out, err;
 };
 
-Run run(std::vector<std::string> args) {
+CliRun run(std::vector<std::string> args) {
   args.insert(args.begin(), "isogroup");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
-  Run r;
+  CliRun r;
   r.status = cli::run(static_cast<int>(argv.size()), argv.data());
   r.out = ::testing::internal::GetCapturedStdout();
   r.err = ::testing::internal::GetCapturedStderr();
@@ -58,7 +58,7 @@ std::map<int, std::set<std::string>> groups_in_file(const std::string& path) {
 
 TEST(Cli, ListJsonCarriesTheKernelGroupsOfARealMachine) {
   const std::string file = corpus("ThinkPad-T480");
-  const Run r = run({"list", "--from", file, "--json"});
+  const CliRun r = run({"list", "--from", file, "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["schema"], "isogroup-list");
@@ -76,7 +76,7 @@ TEST(Cli, ListJsonCarriesTheKernelGroupsOfARealMachine) {
 }
 
 TEST(Cli, ListTextShowsDriversAndViability) {
-  const Run r = run({"list", "--from", corpus("ThinkPad-T480")});
+  const CliRun r = run({"list", "--from", corpus("ThinkPad-T480")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("group 1"), std::string::npos);
   EXPECT_NE(r.out.find("i915"), std::string::npos);  // 00:02.0's driver in the file
@@ -84,20 +84,20 @@ TEST(Cli, ListTextShowsDriversAndViability) {
 }
 
 TEST(Cli, MissingInputIsAnErrorWithAHint) {
-  const Run r = run({"list", "--from", "/nonexistent/isogroup-input"});
+  const CliRun r = run({"list", "--from", "/nonexistent/isogroup-input"});
   EXPECT_EQ(r.status, cli::kExitError);
   EXPECT_NE(r.err.find("/nonexistent/isogroup-input"), std::string::npos);
   EXPECT_NE(r.err.find("hint:"), std::string::npos);
 }
 
 TEST(Cli, BadAddressForExplainIsAnError) {
-  const Run r = run({"explain", "zz:00.0", "--from", corpus("ThinkPad-T480")});
+  const CliRun r = run({"explain", "zz:00.0", "--from", corpus("ThinkPad-T480")});
   EXPECT_EQ(r.status, cli::kExitError);
   EXPECT_NE(r.err.find("not a PCI address"), std::string::npos);
 }
 
 TEST(Cli, ComputedJsonContract) {
-  const Run r = run({"list", "--from", corpus("ThinkPad-T480"), "--computed", "--json", "--kernel", "5.10"});
+  const CliRun r = run({"list", "--from", corpus("ThinkPad-T480"), "--computed", "--json", "--kernel", "5.10"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["computed"], true);
@@ -114,7 +114,7 @@ TEST(Cli, ComputedJsonContract) {
 }
 
 TEST(Cli, ExplainShowsThePathToTheRoot) {
-  const Run r = run({"explain", "00:1c.0", "--from", corpus("ThinkPad-T480"), "--kernel", "5.10"});
+  const CliRun r = run({"explain", "00:1c.0", "--from", corpus("ThinkPad-T480"), "--kernel", "5.10"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("path to the root bus"), std::string::npos);
   EXPECT_NE(r.out.find("0000:00:1c.0"), std::string::npos);

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "isogroup/grouping/group_set.h"
@@ -15,10 +14,10 @@ class IdAllocator {
   int alloc();                 // lowest free id, marked used
   void reserve(int id);        // mark an id used (a group that survives a change)
   void free(int id);
-  bool used(int id) const { return used_.count(id) != 0; }
+  bool used(int id) const { return id >= 0 && static_cast<std::size_t>(id) < used_.size() && used_[static_cast<std::size_t>(id)]; }
 
  private:
-  std::set<int> used_;
+  std::vector<bool> used_;
   int low_ = 0;  // no id below this is free
 };
 
