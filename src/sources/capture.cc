@@ -13,7 +13,7 @@
 
 #include "isogroup/sources/read.h"
 #include "isogroup/sources/snapshot_tar.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 #include "snapshot_dir.h"
 #include "sysfs_kernel_log.h"
 #include "sysfs_reader.h"

@@ -1,4 +1,4 @@
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 
 #include <dirent.h>
 #include <fcntl.h>

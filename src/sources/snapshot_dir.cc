@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "isogroup/sources/read.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 #include "sysfs_reader.h"
 
 namespace isogroup {

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "isogroup/sources/read.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 #include "snapshot_dir.h"
 
 namespace isogroup {

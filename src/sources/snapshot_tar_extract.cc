@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "isogroup/sources/snapshot_tar.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 
 namespace isogroup {
 namespace {

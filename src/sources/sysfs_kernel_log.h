@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "isogroup/core/error.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 
 namespace isogroup {
 

@@ -8,7 +8,7 @@
 
 #include "isogroup/core/error.h"
 #include "isogroup/snapshot/snapshot.h"
-#include "root_dir.h"
+#include "isogroup/sources/root_dir.h"
 
 namespace isogroup {
 

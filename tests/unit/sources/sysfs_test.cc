@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "../../../src/sources/root_dir.h"
+#include "isogroup/sources/root_dir.h"
 #include "fakes/fake_sysfs.h"
 #include "isogroup/sources/read.h"
 
