@@ -153,6 +153,9 @@ std::string render_verify_json(const Topology& topology, const GroupSet& groups,
                    {"status", std::string(to_string(report.status))},
                    {"kernel_groups", report.kernel_groups},
                    {"computed_groups", report.computed_groups},
+                   {"kernel_profile", groups.policy.kernel.to_string()},
+                   {"platform", std::string(to_string(groups.policy.platform))},
+                   {"policy", groups.policy.describe_lines()},
                    {"assumptions", groups.assumptions}};
   nlohmann::json partition = nlohmann::json::array();
   for (const auto& d : report.partition) {

@@ -63,6 +63,18 @@ class RootDir {
   bool exists(std::string_view relative) const;
   bool is_directory(std::string_view relative) const;
 
+  // Writes for ownership (added for `assign`/`recover`):
+  // Writes `data` to an existing file (a sysfs attribute) in one write(2): opened O_WRONLY
+  // without O_CREAT, so a missing attribute is an error rather than a new regular file.
+  Status write_file(std::string_view relative, std::string_view data) const;
+  // Creates or replaces a regular file durably: writes a temporary file next to it,
+  // fsyncs it, renames it over `relative`, then fsyncs the directory. `mode` for new files.
+  Status replace_file(std::string_view relative, std::string_view data, unsigned mode = 0600) const;
+  // mkdir -p inside the root (components that exist are fine).
+  Status make_directories(std::string_view relative, unsigned mode = 0700) const;
+  // Removes a file; a missing file is not an error.
+  Status remove_file(std::string_view relative) const;
+
  private:
   RootDir(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
 
