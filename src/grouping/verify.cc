@@ -28,6 +28,11 @@ VerifyReport verify_groups(const Topology& topology, const GroupSet& computed) {
     kernel[topology.function(f).kernel_group.value_or(-1)].push_back(f);
   }
   report.kernel_groups = kernel.size() - (kernel.count(-1) ? 1 : 0);
+  if (report.kernel_groups > 0) {
+    for (int id = 0; id < kernel.rbegin()->first; ++id) {
+      if (!kernel.count(id)) report.kernel_id_gaps.push_back(id);
+    }
+  }
 
   std::vector<std::size_t> computed_size(computed.groups.size(), 0);
   for (const Membership& m : computed.membership) {

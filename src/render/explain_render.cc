@@ -135,6 +135,15 @@ std::string render_verify_text(const Topology& topology, const GroupSet& groups,
   for (const auto& n : report.numbering) {
     out += fmt::format("  {} -> {}: {}\n", n.kernel_id, n.computed_id, list(n.functions));
   }
+  if (!report.kernel_id_gaps.empty()) {
+    std::string gaps;
+    for (const int id : report.kernel_id_gaps) gaps += (gaps.empty() ? "" : ", ") + std::to_string(id);
+    out += fmt::format(
+        "\nthe kernel's group numbers skip {}: those groups were freed after boot (their devices "
+        "were removed), and groups created later were numbered past them; the input no longer "
+        "shows the removed devices, so their numbers cannot be reproduced from it\n",
+        gaps);
+  }
   if (!groups.assumptions.empty()) {
     out += "\nassumptions:\n";
     for (const auto& a : groups.assumptions) out += fmt::format("  - {}\n", a);
@@ -175,6 +184,7 @@ std::string render_verify_json(const Topology& topology, const GroupSet& groups,
     numbering.push_back({{"kernel_id", n.kernel_id}, {"computed_id", n.computed_id}, {"devices", list(n.functions)}});
   }
   j["numbering_differences"] = std::move(numbering);
+  j["kernel_id_gaps"] = report.kernel_id_gaps;
   return j.dump(2) + "\n";
 }
 

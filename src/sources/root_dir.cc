@@ -149,6 +149,96 @@ bool RootDir::is_directory(std::string_view relative) const {
   return open_at(relative, O_PATH | O_DIRECTORY).has_value();
 }
 
+Status RootDir::write_file(std::string_view relative, std::string_view data) const {
+  auto fd = open_at(relative, O_WRONLY);
+  if (!fd) return tl::unexpected(std::move(fd.error()));
+  // A sysfs store() sees exactly one write; a short write would split the value.
+  ssize_t n = -1;
+  do {
+    n = ::write(fd->get(), data.data(), data.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail(errno, "write", relative);
+  if (static_cast<std::size_t>(n) != data.size()) return fail(EIO, "write all of", relative);
+  return {};
+}
+
+Status RootDir::replace_file(std::string_view relative, std::string_view data, unsigned mode) const {
+  const std::string name(last_component(relative));
+  if (name.empty() || name == "." || name == "..") {
+    return make_error(Errc::kInvalidInput, "not a file name", (path_ / relative).string());
+  }
+  auto dir = open_at(parent_path(relative), O_RDONLY | O_DIRECTORY);
+  if (!dir) return tl::unexpected(std::move(dir.error()));
+  const std::string temp = fmt::format(".{}.tmp-{}", name, ::getpid());
+  // The name has no slash, so the O_NOFOLLOW open cannot leave the directory.
+  const int raw = ::openat(dir->get(), temp.c_str(),
+                           O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                           static_cast<mode_t>(mode));
+  if (raw < 0) return fail(errno, "create", std::string(parent_path(relative)) + "/" + temp);
+  UniqueFd fd(raw);
+  std::string_view rest = data;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::unlinkat(dir->get(), temp.c_str(), 0);
+      return fail(err, "write", relative);
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd.get()) != 0) {
+    const int err = errno;
+    ::unlinkat(dir->get(), temp.c_str(), 0);
+    return fail(err, "fsync", relative);
+  }
+  if (::renameat(dir->get(), temp.c_str(), dir->get(), name.c_str()) != 0) {
+    const int err = errno;
+    ::unlinkat(dir->get(), temp.c_str(), 0);
+    return fail(err, "rename into place", relative);
+  }
+  if (::fsync(dir->get()) != 0) return fail(errno, "fsync the directory of", relative);
+  return {};
+}
+
+Status RootDir::make_directories(std::string_view relative, unsigned mode) const {
+  std::string done;
+  std::string_view rest = relative;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    const std::string_view part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      return make_error(Errc::kInvalidInput, "\"..\" in a directory to create",
+                        (path_ / relative).string());
+    }
+    auto parent = open_at(done, O_PATH | O_DIRECTORY);
+    if (!parent) return tl::unexpected(std::move(parent.error()));
+    const std::string component(part);
+    if (::mkdirat(parent->get(), component.c_str(), static_cast<mode_t>(mode)) != 0 &&
+        errno != EEXIST) {
+      return fail(errno, "create the directory", done.empty() ? component : done + "/" + component);
+    }
+    done = done.empty() ? component : done + "/" + component;
+    if (!is_directory(done)) return fail(ENOTDIR, "use as a directory", done);
+  }
+  return {};
+}
+
+Status RootDir::remove_file(std::string_view relative) const {
+  const std::string name(last_component(relative));
+  auto dir = open_at(parent_path(relative), O_PATH | O_DIRECTORY);
+  if (!dir) {
+    if (dir.error().errno_ == ENOENT) return {};
+    return tl::unexpected(std::move(dir.error()));
+  }
+  if (::unlinkat(dir->get(), name.c_str(), 0) != 0 && errno != ENOENT) {
+    return fail(errno, "remove", relative);
+  }
+  return {};
+}
+
 std::string resolve_in_root(std::string_view link_dir, std::string_view target) {
   std::vector<std::string_view> parts;
   auto push = [&parts](std::string_view path) {

@@ -45,16 +45,16 @@ done
 
 # ---- one case ---------------------------------------------------------------------------------
 # Writes $out/cases/<seed>/result: one tab-separated line
-#   seed platform functions boot_s boot verify partition numbering detail
+#   seed platform devices boot_s boot verify partition numbering detail
 run_case() {
   local seed=$1 dir=$out/cases/$1
   rm -rf "$dir"; mkdir -p "$dir"
   local platform_opt=()
   [ -n "${ISOGROUP_KERNEL_PLATFORM:-}" ] && platform_opt=(--platform "$ISOGROUP_KERNEL_PLATFORM")
   python3 "$here/topology.py" --seed "$seed" "${platform_opt[@]}" --out "$dir" || return 2
-  local platform cmdline functions
+  local platform cmdline devices
   platform=$(cat "$dir/platform"); cmdline=$(cat "$dir/cmdline")
-  functions=$(grep -c '^-device' "$dir/qemu.args")
+  devices=$(grep -c "^-device" "$dir/qemu.args")
   mapfile -t qargs < "$dir/qemu.args"
 
   local start end rc
@@ -81,7 +81,7 @@ run_case() {
   if [ $boot = ok ]; then
     check_case "$dir" "$platform"
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seed" "$platform" "$functions" "$boot_s" "$boot" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seed" "$platform" "$devices" "$boot_s" "$boot" \
     "$verify" "$partition" "$numbering" "$detail" > "$dir/result"
   if [ $keep -eq 0 ] && [ $boot = ok ] && [ "$verify" = ok ] && [ "$partition" = ok ] \
      && [ "$numbering" != DIFF ]; then
@@ -176,7 +176,7 @@ t1=$(date +%s)
 
 table=$out/results.md
 {
-  echo "| seed | platform | functions | boot s | boot | verify | partition | numbering | detail |"
+  echo "| seed | platform | -device args | boot s | boot | verify | partition | numbering | detail |"
   echo "|---|---|---|---|---|---|---|---|---|"
   for s in "${seeds[@]}"; do
     if [ -f "$out/cases/$s/result" ]; then

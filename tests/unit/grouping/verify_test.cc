@@ -101,3 +101,22 @@ TEST(Verify, NoKernelGroupsInInput) {
 
 }  // namespace
 }  // namespace isogroup
+
+namespace isogroup {
+namespace {
+
+TEST(Verify, GapsInTheKernelNumbersAreReported) {
+  // Groups 0 and 2 exist, 1 does not: a group was freed after boot.
+  const Topology t = three_functions(0, 2, std::nullopt);
+  const auto r = verify_groups(t, computed(t, {0, 1, -1}));
+  EXPECT_EQ(r.status, VerifyStatus::kNumbering);
+  EXPECT_EQ(r.kernel_id_gaps, std::vector<int>{1});
+}
+
+TEST(Verify, NoGapsWhenNumbersAreDense) {
+  const Topology t = three_functions(1, 0, 2);
+  EXPECT_TRUE(verify_groups(t, computed(t, {1, 0, 2})).kernel_id_gaps.empty());
+}
+
+}  // namespace
+}  // namespace isogroup

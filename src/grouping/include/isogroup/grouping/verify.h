@@ -39,6 +39,11 @@ struct VerifyReport {
   std::size_t computed_groups = 0;
   std::vector<PartitionDifference> partition;
   std::vector<NumberingDifference> numbering;
+  // Kernel group numbers below the highest one that no function holds. The kernel's IDA
+  // gives out the lowest free number, so a gap means a group was freed after boot (its
+  // devices were removed) and every group created after it was numbered past the gap:
+  // a numbering difference that no input without the removed device can reproduce.
+  std::vector<int> kernel_id_gaps;
 };
 
 VerifyReport verify_groups(const Topology& topology, const GroupSet& computed);
