@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -83,9 +84,30 @@ struct Context {
   bool disable_acs_redir_applies = false;
   bool config_acs_applies = false;
   std::map<Bdf, Tristate> pch_log;  // enable_intel_pch outcome per root port, from dmesg
+  // Verdict texts that depend on a few bits or ids, not on the function: made once each,
+  // shared by every function they describe (a machine repeats a handful of them).
+  mutable std::unordered_map<std::uint64_t, SharedText> texts;
+  template <class Make>
+  const SharedText& text(std::uint64_t key, Make make) const {
+    auto it = texts.find(key);
+    if (it == texts.end()) it = texts.emplace(key, SharedText(make())).first;
+    return it->second;
+  }
 };
 
-Reason make_reason(ReasonKind kind, const Function& fn, std::string text, std::string remedy = {}) {
+// Keys of Context::texts: the kind of text in the top byte, its inputs below.
+enum class TextKey : std::uint64_t {
+  kSingleFunction = 1,
+  kNeverIsolated,
+  kMissingRemedy,
+  kEnabled,
+  kIncomplete,
+};
+constexpr std::uint64_t text_key(TextKey kind, std::uint64_t inputs) {
+  return static_cast<std::uint64_t>(kind) << 56 | inputs;
+}
+
+Reason make_reason(ReasonKind kind, const Function& fn, SharedText text, SharedText remedy = {}) {
   return Reason{kind, fn.address, std::move(text), std::move(remedy)};
 }
 
@@ -160,15 +182,15 @@ Tristate pcie_type_in(const Function& fn, std::initializer_list<PcieType> types)
   return Tristate::kFalse;
 }
 
-Outcome unknown_outcome(const Function& fn, std::string text) {
+Outcome unknown_outcome(const Function& fn, SharedText text) {
+  static const SharedText kRemedy("capture the machine as root so the whole config space is read");
   Outcome o;
   o.state = Outcome::kUnknown;
-  o.reason = make_reason(ReasonKind::kAcsUnknown, fn, std::move(text),
-                         "capture the machine as root so the whole config space is read");
+  o.reason = make_reason(ReasonKind::kAcsUnknown, fn, std::move(text), kRemedy);
   return o;
 }
 
-Outcome decided(const Function& fn, bool enabled, ReasonKind kind, std::string text, std::string remedy = {}) {
+Outcome decided(const Function& fn, bool enabled, ReasonKind kind, SharedText text, SharedText remedy = {}) {
   Outcome o;
   o.state = Outcome::kDecided;
   o.enabled = to_tristate(enabled);
@@ -214,7 +236,7 @@ Outcome intel_pch(const Context& ctx, FunctionId f, const AcsQuirkRow& row) {
         "the PCH ACS quirk's enable result is not in the input; assumed it succeeded, as it does when "
         "the LPC RCBA is enabled");
   } else {
-    o.reason.text += " (dmesg: \"Intel PCH root port ACS workaround enabled\")";
+    o.reason.text = o.reason.text.str() + " (dmesg: \"Intel PCH root port ACS workaround enabled\")";
   }
   return o;
 }
@@ -392,19 +414,25 @@ Outcome run_quirk(const Context& ctx, FunctionId f, const AcsQuirkRow& row) {
 // pci_acs_flags_enabled(dev, REQ_ACS_FLAGS).
 Outcome flags_enabled(const Context& ctx, FunctionId f) {
   const Function& fn = ctx.topology.function(f);
-  const std::string address = fn.address.to_string();
   if (fn.acs.present == Tristate::kUnknown) {
     return unknown_outcome(fn, "the ACS capability is not in the input (the extended config space was not read)");
   }
   const bool is_port = pcie_type_in(fn, {PcieType::kRootPort, PcieType::kDownstreamPort}) == Tristate::kTrue;
   if (fn.acs.present == Tristate::kFalse) {
-    return decided(fn, false, ReasonKind::kAcsMissing,
-                   is_port ? "no ACS capability on this port" : "multifunction device without an ACS capability",
-                   is_port ? "pcie_acs_override=downstream (out-of-tree patch; assumes isolation the hardware "
-                             "does not promise)"
-                           : fmt::format("pcie_acs_override=id:{:04x}:{:04x} (out-of-tree patch; assumes isolation "
-                                         "the hardware does not promise)",
-                                         *fn.identity.vendor_id, *fn.identity.device_id));
+    static const SharedText kPortText("no ACS capability on this port");
+    static const SharedText kFunctionText("multifunction device without an ACS capability");
+    static const SharedText kPortRemedy(
+        "pcie_acs_override=downstream (out-of-tree patch; assumes isolation the hardware does not promise)");
+    if (is_port) return decided(fn, false, ReasonKind::kAcsMissing, kPortText, kPortRemedy);
+    const std::uint16_t vendor = *fn.identity.vendor_id;
+    const std::uint16_t device = *fn.identity.device_id;
+    return decided(fn, false, ReasonKind::kAcsMissing, kFunctionText,
+                   ctx.text(text_key(TextKey::kMissingRemedy, std::uint64_t{vendor} << 16 | device), [&] {
+                     return fmt::format(
+                         "pcie_acs_override=id:{:04x}:{:04x} (out-of-tree patch; assumes isolation the hardware "
+                         "does not promise)",
+                         vendor, device);
+                   }));
   }
   if (!fn.acs.capability || !fn.acs.control) return unknown_outcome(fn, "the ACS registers are not in the input");
   std::uint16_t capability = *fn.acs.capability;
@@ -425,13 +453,25 @@ Outcome flags_enabled(const Context& ctx, FunctionId f) {
   const std::uint16_t required = kReqAcsFlags & (capability | kAcsEc);
   const std::uint16_t hard_wired = kReqAcsFlags & ~required;
   const std::uint16_t missing = static_cast<std::uint16_t>(required & ~*control.control);
-  std::string note;
-  if (hard_wired) note = fmt::format("; {} not implemented, counted as hard-wired", bit_names(hard_wired));
-  if (capability != *fn.acs.capability) note += "; SV dropped from the capability (broken on IDT switches, v7.0+)";
+  const bool sv_dropped = capability != *fn.acs.capability;
+  const auto note = [&] {
+    std::string out;
+    if (hard_wired) out = fmt::format("; {} not implemented, counted as hard-wired", bit_names(hard_wired));
+    if (sv_dropped) out += "; SV dropped from the capability (broken on IDT switches, v7.0+)";
+    return out;
+  };
+  const std::uint16_t enabled_bits = static_cast<std::uint16_t>(required & *control.control);
+  // The texts depend only on these bits (each a subset of REQ_ACS_FLAGS; hard_wired follows
+  // from required), so functions with the same bits share one.
+  const std::uint64_t bits = std::uint64_t{required} | std::uint64_t{missing} << 16 |
+                             std::uint64_t{enabled_bits} << 32 | std::uint64_t{sv_dropped} << 48;
   Outcome d;
   if (missing == 0) {
-    d = decided(fn, true, ReasonKind::kOwnGroup, fmt::format("ACS enabled ({}){}", bit_names(required), note));
+    d = decided(fn, true, ReasonKind::kOwnGroup, ctx.text(text_key(TextKey::kEnabled, bits), [&] {
+                  return fmt::format("ACS enabled ({}){}", bit_names(required), note());
+                }));
   } else {
+    const std::string address = fn.address.to_string();
     std::string remedy;
     if (control.cleared_by_cmdline) {
       remedy = "remove the pci=disable_acs_redir / pci=config_acs entry that matches " + address;
@@ -441,9 +481,10 @@ Outcome flags_enabled(const Context& ctx, FunctionId f) {
       remedy = fmt::format("a firmware setting that enables ACS, or a kernel >= 6.11 with pci=config_acs={}@{}",
                            config_acs_bits(required), address);
     }
-    d = decided(fn, false, ReasonKind::kAcsIncomplete,
-                fmt::format("ACS present but {} not enabled in control ({}){}", bit_names(missing),
-                            enabled_part(static_cast<std::uint16_t>(required & *control.control)), note),
+    d = decided(fn, false, ReasonKind::kAcsIncomplete, ctx.text(text_key(TextKey::kIncomplete, bits), [&] {
+                  return fmt::format("ACS present but {} not enabled in control ({}){}", bit_names(missing),
+                                     enabled_part(enabled_bits), note());
+                }),
                 std::move(remedy));
   }
   d.assumptions = std::move(control.assumptions);
@@ -465,8 +506,8 @@ Outcome evaluate(const Context& ctx, FunctionId f) {
     return unknown_outcome(fn, "whether it is a PCIe function is not in the input");
   }
   if (fn.pcie.is_pcie == Tristate::kFalse) {
-    return decided(fn, false, ReasonKind::kAcsMissing,
-                   "conventional PCI function: the kernel never counts it as ACS-isolated");
+    static const SharedText kConventional("conventional PCI function: the kernel never counts it as ACS-isolated");
+    return decided(fn, false, ReasonKind::kAcsMissing, kConventional);
   }
   if (!fn.pcie.raw_type) return unknown_outcome(fn, "the PCIe port type is not in the input");
   if (!fn.pcie.type) {
@@ -478,7 +519,9 @@ Outcome evaluate(const Context& ctx, FunctionId f) {
     case PcieType::kPcieToPciBridge:
     case PcieType::kRcEventCollector:
       return decided(fn, false, ReasonKind::kAcsMissing,
-                     fmt::format("{}: the kernel never counts it as ACS-isolated", to_string(*fn.pcie.type)));
+                     ctx.text(text_key(TextKey::kNeverIsolated, static_cast<std::uint64_t>(*fn.pcie.type)), [&] {
+                       return fmt::format("{}: the kernel never counts it as ACS-isolated", to_string(*fn.pcie.type));
+                     }));
     case PcieType::kDownstreamPort:
     case PcieType::kRootPort:
       return flags_enabled(ctx, f);
@@ -491,7 +534,9 @@ Outcome evaluate(const Context& ctx, FunctionId f) {
       }
       if (fn.multifunction == Tristate::kTrue) return flags_enabled(ctx, f);
       return decided(fn, true, ReasonKind::kOwnGroup,
-                     fmt::format("single-function {}: ACS is not needed", to_string(*fn.pcie.type)));
+                     ctx.text(text_key(TextKey::kSingleFunction, static_cast<std::uint64_t>(*fn.pcie.type)), [&] {
+                       return fmt::format("single-function {}: ACS is not needed", to_string(*fn.pcie.type));
+                     }));
   }
   return decided(fn, true, ReasonKind::kOwnGroup, "no ACS rule applies to this PCIe type");
 }
@@ -513,7 +558,7 @@ std::map<Bdf, Tristate> parse_pch_log(const std::vector<std::string>& dmesg) {
 
 AcsEvaluator::AcsEvaluator(const Topology& topology, const Policy& policy) : topology_(topology) {
   const Snapshot& snap = topology.snapshot();
-  Context ctx{topology, policy, acs_quirk_table_for(policy), false, false, false, false, false, {}};
+  Context ctx{topology, policy, acs_quirk_table_for(policy), false, false, false, false, false, {}, {}};
   ctx.ivrs_present = policy.platform == Platform::kAmdVi || snap.firmware_tables.count("IVRS") > 0;
   ctx.acs_requested = policy.platform != Platform::kNone;
   ctx.add_standard_enable = ctx.acs_requested && snap.iommu_active == Tristate::kFalse;

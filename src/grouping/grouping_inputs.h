@@ -20,7 +20,7 @@ struct GroupingInputs {
 
   const Topology& topology;
   const Policy& policy;
-  std::vector<DmaAliasInfo> aliases;
+  DmaAliases aliases;
   AcsEvaluator acs;
   IommuCoverage coverage;
 

@@ -257,9 +257,9 @@ class FastEngine {
     switch (step) {
       case Step::kAliasWalk:
         if (anchor != f && anchor == in_.real_dma_dev(f)) {
-          m.reasons.push_back(vmd_reason(in_, anchor));
+          m.reasons.push_back(cached(vmd_cache_, anchor, vmd_reason));
         } else {
-          m.reasons.push_back(alias_bridge_reason(in_, anchor));
+          m.reasons.push_back(cached(alias_bridge_cache_, anchor, alias_bridge_reason));
         }
         break;
       case Step::kAcsWalk:
@@ -289,28 +289,40 @@ class FastEngine {
         break;
     }
     if (unknown_) {
-      m.reasons.push_back({ReasonKind::kAcsUnknown, std::nullopt,
-                           "the input does not show every ACS register this placement depends on; placed as if "
-                           "ACS were off there",
-                           "capture as root (full config space) so the ACS capability is readable"});
+      static const Reason kUnknown{ReasonKind::kAcsUnknown, std::nullopt,
+                                   "the input does not show every ACS register this placement depends on; placed "
+                                   "as if ACS were off there",
+                                   "capture as root (full config space) so the ACS capability is readable"};
+      m.reasons.push_back(kUnknown);
     }
   }
 
-  // One text per (group owner, why the function lacks ACS): wide slots repeat it.
+  // One text per (group owner, slot, what the function's own verdict says, its ids): the
+  // functions of a wide slot repeat it. Everything multifunction_reason() reads is compared.
   const Reason& multifunction_cached(FunctionId f, FunctionId owner) {
-    const std::string& why = in_.acs.enabled(f).reason.text;
+    const Reason& why = in_.acs.enabled(f).reason;
     const Function& fn = t_.function(f);
     auto it = multifunction_cache_.find(owner);
-    if (it == multifunction_cache_.end() || it->second.why != why || t_.function(it->second.f).bus != fn.bus ||
-        t_.function(it->second.f).address.slot() != fn.address.slot()) {
-      it = multifunction_cache_.insert_or_assign(owner, CachedReason{f, why, multifunction_reason(in_, f, owner)}).first;
+    if (it != multifunction_cache_.end()) {
+      const Function& prev = t_.function(it->second.f);
+      const Reason& prev_why = in_.acs.enabled(it->second.f).reason;
+      if (prev.bus == fn.bus && prev.address.slot() == fn.address.slot() &&
+          prev.identity.vendor_id == fn.identity.vendor_id && prev.identity.device_id == fn.identity.device_id &&
+          prev_why.text == why.text && prev_why.remedy == why.remedy) {
+        return it->second.reason;
+      }
     }
+    it = multifunction_cache_.insert_or_assign(owner, CachedReason{f, multifunction_reason(in_, f, owner)}).first;
     return it->second.reason;
   }
 
-  const Reason& behind_bridge_cached(FunctionId bridge) {
-    auto it = behind_cache_.find(bridge);
-    if (it == behind_cache_.end()) it = behind_cache_.emplace(bridge, behind_bridge_reason(in_, bridge)).first;
+  const Reason& behind_bridge_cached(FunctionId bridge) { return cached(behind_cache_, bridge, behind_bridge_reason); }
+
+  // One Reason per bridge (or VMD endpoint): every function below it shares its texts.
+  using ReasonCache = std::unordered_map<FunctionId, Reason>;
+  const Reason& cached(ReasonCache& cache, FunctionId key, Reason (*make)(const GroupingInputs&, FunctionId)) {
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, make(in_, key)).first;
     return it->second;
   }
 
@@ -325,9 +337,10 @@ class FastEngine {
   std::vector<bool> alias_done_;
   std::vector<BusId> scratch_path_;
   std::unordered_map<FunctionId, Reason> behind_cache_;
+  std::unordered_map<FunctionId, Reason> alias_bridge_cache_;
+  std::unordered_map<FunctionId, Reason> vmd_cache_;
   struct CachedReason {
-    FunctionId f;
-    std::string why;
+    FunctionId f;  // the function the reason was made for
     Reason reason;
   };
   std::unordered_map<FunctionId, CachedReason> multifunction_cache_;

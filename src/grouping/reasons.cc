@@ -10,6 +10,8 @@ constexpr std::string_view kOverrideRisk =
     "it is an out-of-tree patch that claims an isolation the hardware does not give: "
     "peer-to-peer DMA between the devices then bypasses the IOMMU";
 
+const std::string kAcsNotEnabled = "ACS not enabled";
+
 std::string short_bdf(const Topology& topology, FunctionId f) {
   return topology.function(f).address.to_short_string();
 }
@@ -54,7 +56,7 @@ Reason behind_bridge_reason(const GroupingInputs& in, FunctionId bridge) {
   r.subject = t.function(bridge).address;
   if (breaker) {
     const AcsVerdict& v = in.acs.enabled(*breaker);
-    const std::string why = v.reason.text.empty() ? std::string("ACS not enabled") : v.reason.text;
+    const std::string& why = v.reason.text.empty() ? kAcsNotEnabled : v.reason.text.str();
     if (*breaker == bridge) {
       r.text = fmt::format("behind {} ({}, {})", short_bdf(t, bridge), function_kind(t, bridge), why);
     } else {
@@ -67,11 +69,12 @@ Reason behind_bridge_reason(const GroupingInputs& in, FunctionId bridge) {
     r.text = fmt::format("behind {} ({}), whose path to the root lacks ACS", short_bdf(t, bridge),
                          function_kind(t, bridge));
   }
-  r.remedy = (r.remedy.empty() ? std::string() : r.remedy + "; or ") +
-             fmt::format(
-                 "use a slot whose ports up to the root all have ACS; or enable ACS in the firmware setup if "
-                 "it offers it; or boot with pcie_acs_override=downstream ({})",
-                 kOverrideRisk);
+  static const std::string kGeneric = fmt::format(
+      "use a slot whose ports up to the root all have ACS; or enable ACS in the firmware setup if "
+      "it offers it; or boot with pcie_acs_override=downstream ({})",
+      kOverrideRisk);
+  static const SharedText kGenericText(kGeneric);
+  r.remedy = r.remedy.empty() ? kGenericText : SharedText(r.remedy.str() + "; or " + kGeneric);
   return r;
 }
 
@@ -94,7 +97,9 @@ Reason alias_bridge_reason(const GroupingInputs& in, FunctionId bridge) {
         "on a conventional PCI bus behind PCI bridge {}: the IOMMU sees the bridge's requester ID",
         short_bdf(t, bridge));
   }
-  r.remedy = "none in software: the IOMMU cannot tell devices behind a PCI bridge apart; use a PCIe slot";
+  static const SharedText kRemedy(
+      "none in software: the IOMMU cannot tell devices behind a PCI bridge apart; use a PCIe slot");
+  r.remedy = kRemedy;
   return r;
 }
 
@@ -104,7 +109,8 @@ Reason vmd_reason(const GroupingInputs& in, FunctionId vmd) {
   r.subject = in.topology.function(vmd).address;
   r.text = fmt::format("behind Intel VMD {}: every device in its domain DMAs as the VMD endpoint",
                        short_bdf(in.topology, vmd));
-  r.remedy = "turn VMD (Intel RST / \"VMD controller\") off in the firmware setup";
+  static const SharedText kRemedy("turn VMD (Intel RST / \"VMD controller\") off in the firmware setup");
+  r.remedy = kRemedy;
   return r;
 }
 
@@ -115,13 +121,14 @@ Reason alias_quirk_reason(const GroupingInputs& in, FunctionId f, FunctionId wit
   std::string quirk;
   for (const FunctionId x : {f, with}) {
     if (!in.aliases[x].reasons.empty()) {
-      quirk = in.aliases[x].reasons.front().text;
+      quirk = in.aliases[x].reasons.front().text.str();
       break;
     }
   }
   r.text = quirk.empty() ? fmt::format("DMA alias of {}", short_bdf(in.topology, with))
                          : fmt::format("DMA alias quirk with {}: {}", short_bdf(in.topology, with), quirk);
-  r.remedy = "none: the device really issues DMA under the other function's requester ID";
+  static const SharedText kRemedy("none: the device really issues DMA under the other function's requester ID");
+  r.remedy = kRemedy;
   return r;
 }
 
@@ -132,16 +139,15 @@ Reason multifunction_reason(const GroupingInputs& in, FunctionId f, FunctionId w
   r.subject = t.function(with).address;
   const AcsVerdict& v = in.acs.enabled(f);
   r.text = fmt::format("function of multifunction device {} without ACS{} (with {})", slot_name(t, f),
-                       v.reason.text.empty() ? std::string() : ": " + v.reason.text, short_bdf(t, with));
+                       v.reason.text.empty() ? std::string() : ": " + v.reason.text.str(), short_bdf(t, with));
   const auto& id = t.function(f).identity;
-  r.remedy = v.reason.remedy.empty() ? std::string() : v.reason.remedy + "; or ";
-  {
-    r.remedy += fmt::format("pcie_acs_override=multifunction{} ({})",
-                           id.vendor_id && id.device_id
-                               ? fmt::format(" or pcie_acs_override=id:{:04x}:{:04x}", *id.vendor_id, *id.device_id)
-                               : std::string(),
-                           kOverrideRisk);
-  }
+  std::string remedy = v.reason.remedy.empty() ? std::string() : v.reason.remedy.str() + "; or ";
+  remedy += fmt::format("pcie_acs_override=multifunction{} ({})",
+                        id.vendor_id && id.device_id
+                            ? fmt::format(" or pcie_acs_override=id:{:04x}:{:04x}", *id.vendor_id, *id.device_id)
+                            : std::string(),
+                        kOverrideRisk);
+  r.remedy = std::move(remedy);
   return r;
 }
 
@@ -151,7 +157,8 @@ Reason group_mf_reason(const GroupingInputs& in, FunctionId f, FunctionId with) 
   r.subject = in.topology.function(with).address;
   r.text = fmt::format("iommu=group_mf: every function of multifunction device {} shares one group",
                        slot_name(in.topology, f));
-  r.remedy = "boot without iommu=group_mf";
+  static const SharedText kRemedy("boot without iommu=group_mf");
+  r.remedy = kRemedy;
   return r;
 }
 
@@ -175,11 +182,9 @@ Reason own_group_reason(const GroupingInputs& in, FunctionId f, FunctionId ancho
     return r;
   }
   const Bus& bus = t.bus(t.function(f).bus);
-  if (bus.is_root) {
-    r.text = "isolated: on a root bus, nothing shares its requester ID";
-  } else {
-    r.text = "isolated: every port between it and the root has ACS";
-  }
+  static const SharedText kOnRootBus("isolated: on a root bus, nothing shares its requester ID");
+  static const SharedText kBehindAcs("isolated: every port between it and the root has ACS");
+  r.text = bus.is_root ? kOnRootBus : kBehindAcs;
   return r;
 }
 

@@ -109,7 +109,7 @@ bool is_host_usage_check(std::string_view name) {
   return false;
 }
 
-Result<HostUsageReport> find_host_usage(const RootDir& root, const Topology& topology,
+Result<HostUsageReport> scan_host_usage(const RootDir& root, const Topology& topology,
                                         std::span<const FunctionId> functions) {
   HostUsageReport report;
   host_usage_detail::Scan scan{root, topology, {}, report};
@@ -135,6 +135,20 @@ Result<HostUsageReport> find_host_usage(const RootDir& root, const Topology& top
   host_usage_detail::check_network(scan);
   host_usage_detail::check_display(scan);
   return report;
+}
+
+Result<std::vector<HostUsage>> find_host_usage(const RootDir& root, const Topology& topology,
+                                               std::span<const FunctionId> functions) {
+  auto report = scan_host_usage(root, topology, functions);
+  if (!report) return tl::unexpected(std::move(report.error()));
+  std::vector<HostUsage> out = std::move(report->findings);
+  for (auto& u : report->unknown) {
+    out.push_back({u.check, kNoFunction, fmt::format("could not check \"{}\": {}", u.check, u.reason),
+                   fmt::format("run as root (or make the file readable), or --force {} if you "
+                               "know the host does not use the group this way",
+                               u.check)});
+  }
+  return out;
 }
 
 }  // namespace isogroup

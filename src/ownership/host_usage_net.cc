@@ -8,9 +8,11 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "host_usage_scan.h"
 
@@ -61,12 +63,11 @@ struct NetTables {
   std::map<std::string, InterfaceFacts> by_interface;
 };
 
-void read_ipv4_routes(Scan& scan, NetTables& tables, bool& ipv4_known) {
+void read_ipv4_routes(Scan& scan, NetTables& tables) {
   auto text = scan.root.read_file("proc/net/route");
   if (!text) {
     scan.unknown(kCheckDefaultRoute, text.error());
     scan.unknown(kCheckAddress, text.error());
-    ipv4_known = false;
     return;
   }
   bool header = true;
@@ -189,8 +190,7 @@ void check_network(Scan& scan) {
   if (owned.empty()) return;
 
   NetTables tables;
-  bool ipv4_known = true;
-  read_ipv4_routes(scan, tables, ipv4_known);
+  read_ipv4_routes(scan, tables);
   read_ipv6(scan, tables);
 
   for (const auto& nic : owned) {

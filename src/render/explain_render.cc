@@ -61,8 +61,8 @@ std::string function_body(const Topology& topology, const GroupSet& groups, Func
   const auto& reasons = groups.membership[f].reasons;
   if (!reasons.empty()) out += "  why:\n";
   for (const Reason& r : reasons) {
-    out += fmt::format("    - {}\n", r.text);
-    if (!r.remedy.empty()) out += fmt::format("      to split it off: {}\n", r.remedy);
+    out += fmt::format("    - {}\n", r.text.str());
+    if (!r.remedy.empty()) out += fmt::format("      to split it off: {}\n", r.remedy.str());
   }
   if (std::find(groups.undecided.begin(), groups.undecided.end(), f) != groups.undecided.end()) {
     out += "  cannot decide: the input does not show the ACS registers this depends on\n";
@@ -81,7 +81,7 @@ std::string render_explain_function(const Topology& topology, const GroupSet& gr
     const Function& h = topology.function(hop);
     const AcsVerdict& v = acs.enabled(hop);
     const char* mark = v.enabled == Tristate::kTrue ? "ok " : v.enabled == Tristate::kFalse ? "NO " : "?? ";
-    out += fmt::format("    {} {}  {}: {}\n", mark, h.address.to_short_string(), role_text(h), v.reason.text);
+    out += fmt::format("    {} {}  {}: {}\n", mark, h.address.to_short_string(), role_text(h), v.reason.text.str());
     // Up one bridge; virtual (SR-IOV) buses have none, so continue from their parent.
     BusId b = h.bus;
     while (b != kNoBus && !topology.bus(b).is_root && topology.bus(b).self == kNoFunction) {
@@ -126,7 +126,7 @@ std::string render_verify_text(const Topology& topology, const GroupSet& groups,
     }
     for (const FunctionId f : d.functions) {
       for (const Reason& r : groups.membership[f].reasons) {
-        out += fmt::format("    {}: {}\n", topology.function(f).address.to_short_string(), r.text);
+        out += fmt::format("    {}: {}\n", topology.function(f).address.to_short_string(), r.text.str());
       }
     }
     if (d.involves_undecided) out += "  (the input lacks ACS facts here: cannot decide)\n";

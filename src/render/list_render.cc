@@ -62,15 +62,15 @@ void append_function(std::string& out, const ListModel& model, FunctionId f, con
                      device_text(fn, names), ids_text(fn), driver_text(fn));
   if (!model.computed) return;
   for (const Reason& reason : model.computed->membership[f].reasons) {
-    out += fmt::format("      why: {}\n", reason.text);
-    if (!reason.remedy.empty()) out += fmt::format("           to isolate: {}\n", reason.remedy);
+    out += fmt::format("      why: {}\n", reason.text.str());
+    if (!reason.remedy.empty()) out += fmt::format("           to isolate: {}\n", reason.remedy.str());
   }
 }
 
 nlohmann::json reason_json(const Reason& reason) {
-  nlohmann::json j{{"kind", std::string(to_string(reason.kind))}, {"text", reason.text}};
+  nlohmann::json j{{"kind", std::string(to_string(reason.kind))}, {"text", reason.text.str()}};
   j["subject"] = reason.subject ? nlohmann::json(reason.subject->to_string()) : nlohmann::json(nullptr);
-  if (!reason.remedy.empty()) j["remedy"] = reason.remedy;
+  if (!reason.remedy.empty()) j["remedy"] = reason.remedy.str();
   return j;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the QEMU oracle guest (built into the initramfs by make_initramfs.sh). Captures the
-# guest's PCI and IOMMU state, packs it into one ustar archive and writes that archive raw to
-# the second serial port (/dev/ttyS1, a file on the host: ISA, so it adds no PCI function).
+# guest's PCI and IOMMU state, packs it into one gzipped tar and writes it raw to the second
+# serial port (/dev/ttyS1, a file on the host; an ISA port, so it adds no PCI function).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -38,14 +39,14 @@ else
   done
   echo 0 > $out/capture.rc
 fi
-step capture done
+step "capture done"
 lspci -xxxx > $out/lspci.txt 2> $out/lspci.err
 lspci -vvnn > $out/lspci-vv.txt 2>> $out/lspci.err
-step lspci done
+step "lspci done"
 cat /proc/cmdline > $out/cmdline
 uname -r > $out/uname
 dmesg > $out/dmesg.txt
-echo done > $out/zz-done
+echo "done" > $out/zz-done
 
 step archive
 # gzip: the serial port moves ~100 KB/s under TCG, and lspci's hex dump compresses well.

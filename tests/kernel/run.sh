@@ -164,7 +164,7 @@ fi
 
 setup
 if [ ${#seeds[@]} -eq 0 ]; then
-  seeds=($(seq 1 "$count"))
+  mapfile -t seeds < <(seq 1 "$count")
   for _ in $(seq 1 "$fresh"); do seeds+=($(( (RANDOM << 15 | RANDOM) + 100000 ))); done
 fi
 echo "kernel tests: ${#seeds[@]} topologies (seeds ${seeds[*]}), $jobs at a time, ${timeout_s}s per boot"

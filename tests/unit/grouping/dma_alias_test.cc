@@ -28,7 +28,7 @@ SnapshotBuilder bus5() {
 
 struct Result {
   Topology topology;
-  std::vector<DmaAliasInfo> aliases;
+  DmaAliases aliases;
   const DmaAliasInfo& at(std::string_view address) const { return aliases[id_of(topology, address)]; }
 };
 

@@ -24,14 +24,38 @@ struct DmaAliasInfo {
   std::vector<std::string> assumptions;
 };
 
-// One entry per FunctionId.
-std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Policy& policy);
+// DmaAliasInfo per FunctionId, stored sparsely: a quirk or VMD touches few functions, so
+// the rest share one empty entry (4 bytes each instead of a 256-bit mask and vectors).
+class DmaAliases {
+ public:
+  explicit DmaAliases(std::size_t functions = 0) : slot_(functions, kNone) {}
+
+  // The function's entry; an empty one (no alias, no flag) when nothing applies to it.
+  const DmaAliasInfo& operator[](FunctionId f) const {
+    const std::uint32_t s = slot_[f];
+    return s == kNone ? empty_entry() : entries_[s];
+  }
+  // The entry to fill in, made on first use.
+  DmaAliasInfo& edit(FunctionId f);
+  std::size_t size() const { return slot_.size(); }
+  // The functions that have an entry, in the order their entries were made.
+  const std::vector<FunctionId>& with_entry() const { return owners_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  static const DmaAliasInfo& empty_entry();
+  std::vector<std::uint32_t> slot_;  // per FunctionId: index into entries_, or kNone
+  std::vector<DmaAliasInfo> entries_;
+  std::vector<FunctionId> owners_;
+};
+
+DmaAliases compute_dma_aliases(const Topology& topology, const Policy& policy);
 
 // pci_devs_are_dma_aliases(a, b) (drivers/pci/pci.c): a's mask holds b's devfn or the
 // reverse, or one is the other's pci_real_dma_dev(). The masks are bus-local, so the mask
 // test also requires the same bus; the kernel's only caller (get_pci_alias_group) checks
 // that itself, so the result there is the same.
-bool devs_are_dma_aliases(const Topology& topology, const std::vector<DmaAliasInfo>& aliases,
+bool devs_are_dma_aliases(const Topology& topology, const DmaAliases& aliases,
                           FunctionId a, FunctionId b);
 
 }  // namespace isogroup

@@ -1,9 +1,10 @@
 // GroupSet: the result of grouping, with reasons for every membership.
 #pragma once
 
+#include <memory>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "isogroup/core/bdf.h"
@@ -32,11 +33,42 @@ enum class ReasonKind {
 // The names used in JSON output (docs/json-schema.md): part of the stable contract.
 std::string_view to_string(ReasonKind kind);
 
+// An immutable text shared by every Reason that says the same thing: a wide slot or a
+// deep switch repeats one reason for thousands of functions, and copying a SharedText
+// costs a reference count, not a string (docs/performance.md).
+class SharedText {
+ public:
+  SharedText() = default;
+  SharedText(std::string text)  // NOLINT(google-explicit-constructor): a text is a text
+      : text_(text.empty() ? nullptr : std::make_shared<const std::string>(std::move(text))) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT(google-explicit-constructor)
+  SharedText(std::string_view text) : SharedText(std::string(text)) {}  // NOLINT(google-explicit-constructor)
+
+  const std::string& str() const { return text_ ? *text_ : empty_text(); }
+  operator const std::string&() const { return str(); }  // NOLINT(google-explicit-constructor)
+  bool empty() const { return !text_; }
+  std::size_t find(std::string_view needle, std::size_t pos = 0) const { return str().find(needle, pos); }
+
+  friend bool operator==(const SharedText& a, const SharedText& b) {
+    return a.text_ == b.text_ || a.str() == b.str();
+  }
+  friend bool operator==(const SharedText& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const SharedText& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const SharedText& a, const char* b) { return a.str() == b; }
+
+ private:
+  static const std::string& empty_text() {
+    static const std::string kEmpty;
+    return kEmpty;
+  }
+  std::shared_ptr<const std::string> text_;
+};
+
 struct Reason {
   ReasonKind kind = ReasonKind::kOwnGroup;
   std::optional<Bdf> subject;  // the function the reason is about (a port, a sibling)
-  std::string text;            // one line, plain language
-  std::string remedy;          // what would isolate the device, when something would
+  SharedText text;             // one line, plain language
+  SharedText remedy;           // what would isolate the device, when something would
 };
 
 struct Group {

@@ -54,7 +54,13 @@ struct HostUsageReport {
 // proc/net/ipv6_route, proc/net/if_inet6, boot_vga, sys/class/graphics/fb*/device and
 // sys/class/vtconsole. Only an error that makes the whole scan meaningless (a function id
 // outside the topology) is an Error; unreadable inputs go to `unknown`.
-Result<HostUsageReport> find_host_usage(const RootDir& root, const Topology& topology,
+Result<HostUsageReport> scan_host_usage(const RootDir& root, const Topology& topology,
                                         std::span<const FunctionId> functions);
+
+// The same as one list for `assign`: the findings, then one finding per check that could
+// not be completed (function kNoFunction, what "could not check ...: REASON"), so that an
+// unknown refuses like a finding and `--force CHECK` is the only way past it.
+Result<std::vector<HostUsage>> find_host_usage(const RootDir& root, const Topology& topology,
+                                               std::span<const FunctionId> functions);
 
 }  // namespace isogroup
