@@ -87,6 +87,21 @@ struct Context {
   // Verdict texts that depend on a few bits or ids, not on the function: made once each,
   // shared by every function they describe (a machine repeats a handful of them).
   mutable std::unordered_map<std::uint64_t, SharedText> texts;
+  // The rows that match a vendor:device pair, in table order: made on the pair's first
+  // function, so each function costs a lookup instead of a scan of the whole table.
+  mutable std::unordered_map<std::uint32_t, std::vector<const AcsQuirkRow*>> rows_by_id;
+  const std::vector<const AcsQuirkRow*>& rows_for(std::uint16_t vendor, std::uint16_t device) const {
+    const std::uint32_t key = std::uint32_t{vendor} << 16 | device;
+    auto it = rows_by_id.find(key);
+    if (it == rows_by_id.end()) {
+      std::vector<const AcsQuirkRow*> rows;
+      for (const AcsQuirkRow& row : table) {
+        if (row.matches(vendor, device)) rows.push_back(&row);
+      }
+      it = rows_by_id.emplace(key, std::move(rows)).first;
+    }
+    return it->second;
+  }
   template <class Make>
   const SharedText& text(std::uint64_t key, Make make) const {
     auto it = texts.find(key);
@@ -497,9 +512,8 @@ Outcome evaluate(const Context& ctx, FunctionId f) {
   if (!fn.identity.vendor_id || !fn.identity.device_id) {
     return unknown_outcome(fn, "the vendor/device ids are not in the input, so the ACS quirks cannot be checked");
   }
-  for (const AcsQuirkRow& row : ctx.table) {
-    if (!row.matches(*fn.identity.vendor_id, *fn.identity.device_id)) continue;
-    Outcome o = run_quirk(ctx, f, row);
+  for (const AcsQuirkRow* row : ctx.rows_for(*fn.identity.vendor_id, *fn.identity.device_id)) {
+    Outcome o = run_quirk(ctx, f, *row);
     if (o.state != Outcome::kNoOpinion) return o;
   }
   if (fn.pcie.is_pcie == Tristate::kUnknown) {
@@ -558,7 +572,7 @@ std::map<Bdf, Tristate> parse_pch_log(const std::vector<std::string>& dmesg) {
 
 AcsEvaluator::AcsEvaluator(const Topology& topology, const Policy& policy) : topology_(topology) {
   const Snapshot& snap = topology.snapshot();
-  Context ctx{topology, policy, acs_quirk_table_for(policy), false, false, false, false, false, {}, {}};
+  Context ctx{topology, policy, acs_quirk_table_for(policy), false, false, false, false, false, {}, {}, {}};
   ctx.ivrs_present = policy.platform == Platform::kAmdVi || snap.firmware_tables.count("IVRS") > 0;
   ctx.acs_requested = policy.platform != Platform::kNone;
   ctx.add_standard_enable = ctx.acs_requested && snap.iommu_active == Tristate::kFalse;

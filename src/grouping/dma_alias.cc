@@ -123,7 +123,7 @@ void apply_row(const Topology& topology, const DmaAliasQuirkRow& row, FunctionId
 }
 
 // The VMD endpoints and which domain >= 0x10000 each owns.
-void assign_vmd(const Topology& topology, std::vector<DmaAliasInfo>& out) {
+void assign_vmd(const Topology& topology, DmaAliases& out) {
   std::set<std::uint32_t> vmd_domains;
   for (const auto& bus : topology.buses()) {
     if (bus.address.domain >= kVmdFirstDomain) vmd_domains.insert(bus.address.domain);
@@ -180,7 +180,7 @@ void assign_vmd(const Topology& topology, std::vector<DmaAliasInfo>& out) {
   for (FunctionId f = 0; f < topology.functions().size(); ++f) {
     const Function& fn = topology.function(f);
     if (fn.address.domain < kVmdFirstDomain) continue;
-    DmaAliasInfo& info = out[f];
+    DmaAliasInfo& info = out.edit(f);
     const auto o = owner.find(fn.address.domain);
     if (o == owner.end()) {
       add_assumption(info, fn,
@@ -204,8 +204,36 @@ void assign_vmd(const Topology& topology, std::vector<DmaAliasInfo>& out) {
 
 }  // namespace
 
-std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Policy& policy) {
-  std::vector<DmaAliasInfo> out(topology.functions().size());
+const DmaAliasInfo& DmaAliases::empty_entry() {
+  static const DmaAliasInfo kEmpty;
+  return kEmpty;
+}
+
+DmaAliasInfo& DmaAliases::edit(FunctionId f) {
+  std::uint32_t& s = slot_[f];
+  if (s == kNone) {
+    s = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+    owners_.push_back(f);
+  }
+  return entries_[s];
+}
+
+DmaAliases compute_dma_aliases(const Topology& topology, const Policy& policy) {
+  DmaAliases out(topology.functions().size());
+
+  // The rows of this kernel by (vendor, device), table order kept within one id pair, so
+  // each function costs one binary search instead of a scan of the table.
+  std::vector<const DmaAliasQuirkRow*> rows;
+  for (const auto& row : dma_alias_quirk_table()) {
+    if (row.kernels.contains(policy.kernel)) rows.push_back(&row);
+  }
+  const auto key = [](std::uint16_t vendor, std::uint16_t device) {
+    return std::uint32_t{vendor} << 16 | device;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const DmaAliasQuirkRow* a, const DmaAliasQuirkRow* b) {
+    return key(a->vendor, a->device) < key(b->vendor, b->device);
+  });
 
   // pci_add_dma_alias() logs every alias it adds; those lines are evidence for any function.
   std::map<Bdf, std::vector<std::string>> logged;
@@ -218,12 +246,19 @@ std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Po
   static const std::vector<std::string> kNone;
   for (FunctionId f = 0; f < topology.functions().size(); ++f) {
     const Function& fn = topology.function(f);
-    DmaAliasInfo& info = out[f];
-    const auto l = logged.find(fn.address);
+    const auto l = logged.empty() ? logged.end() : logged.find(fn.address);
     const std::vector<std::string>& lines = l == logged.end() ? kNone : l->second;
-    for (const auto& row : dma_alias_quirk_table()) {
-      if (row_matches(row, fn, policy.kernel)) apply_row(topology, row, f, lines, info);
+    if (fn.identity.vendor_id && fn.identity.device_id) {
+      const std::uint32_t id = key(*fn.identity.vendor_id, *fn.identity.device_id);
+      auto row = std::lower_bound(rows.begin(), rows.end(), id, [&](const DmaAliasQuirkRow* r, std::uint32_t v) {
+        return key(r->vendor, r->device) < v;
+      });
+      for (; row != rows.end() && key((*row)->vendor, (*row)->device) == id; ++row) {
+        if (row_matches(**row, fn, policy.kernel)) apply_row(topology, **row, f, lines, out.edit(f));
+      }
     }
+    if (lines.empty()) continue;
+    DmaAliasInfo& info = out.edit(f);
     for (const auto& line : lines) {
       const auto alias = parse_dma_alias_log(line);
       if (!alias) continue;
@@ -235,7 +270,7 @@ std::vector<DmaAliasInfo> compute_dma_aliases(const Topology& topology, const Po
   return out;
 }
 
-bool devs_are_dma_aliases(const Topology& topology, const std::vector<DmaAliasInfo>& aliases, FunctionId a,
+bool devs_are_dma_aliases(const Topology& topology, const DmaAliases& aliases, FunctionId a,
                           FunctionId b) {
   const Function& fa = topology.function(a);
   const Function& fb = topology.function(b);

@@ -73,7 +73,7 @@ class FastEngine {
       partners_[a].push_back(b);
       partners_[b].push_back(a);
     };
-    for (FunctionId f = 0; f < n; ++f) {
+    for (const FunctionId f : in_.aliases.with_entry()) {
       const auto& info = in_.aliases[f];
       if (info.mask.any()) {
         for (std::size_t d = 0; d < info.mask.size(); ++d) {
@@ -319,11 +319,20 @@ class FastEngine {
   const Reason& behind_bridge_cached(FunctionId bridge) { return cached(behind_cache_, bridge, behind_bridge_reason); }
 
   // One Reason per bridge (or VMD endpoint): every function below it shares its texts.
-  using ReasonCache = std::unordered_map<FunctionId, Reason>;
+  // A slot per function, filled on first use (a hash map of Reasons cost more than the
+  // reasons themselves on machines with many bridges).
+  struct ReasonCache {
+    std::vector<std::uint32_t> slot;  // per FunctionId: index into reasons, or kNoFunction
+    std::vector<Reason> reasons;
+  };
   const Reason& cached(ReasonCache& cache, FunctionId key, Reason (*make)(const GroupingInputs&, FunctionId)) {
-    auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, make(in_, key)).first;
-    return it->second;
+    if (cache.slot.empty()) cache.slot.assign(t_.functions().size(), kNoFunction);
+    std::uint32_t& s = cache.slot[key];
+    if (s == kNoFunction) {
+      s = static_cast<std::uint32_t>(cache.reasons.size());
+      cache.reasons.push_back(make(in_, key));
+    }
+    return cache.reasons[s];
   }
 
   const GroupingInputs& in_;
@@ -336,9 +345,9 @@ class FastEngine {
   std::vector<FunctionId> alias_up_;
   std::vector<bool> alias_done_;
   std::vector<BusId> scratch_path_;
-  std::unordered_map<FunctionId, Reason> behind_cache_;
-  std::unordered_map<FunctionId, Reason> alias_bridge_cache_;
-  std::unordered_map<FunctionId, Reason> vmd_cache_;
+  ReasonCache behind_cache_;
+  ReasonCache alias_bridge_cache_;
+  ReasonCache vmd_cache_;
   struct CachedReason {
     FunctionId f;  // the function the reason was made for
     Reason reason;

@@ -98,7 +98,7 @@ IommuCoverage compute_iommu_coverage(const Topology& topology, const Policy& pol
   IommuCoverage out;
   const std::size_t n = topology.functions().size();
   out.behind.assign(n, true);
-  out.not_behind.assign(n, std::string());
+  out.not_behind.assign(n, SharedText());
 
   const bool have_dmar = topology.snapshot().firmware_tables.count("DMAR") != 0;
   const bool have_ivrs = topology.snapshot().firmware_tables.count("IVRS") != 0;

@@ -12,8 +12,14 @@ constexpr std::string_view kOverrideRisk =
 
 const std::string kAcsNotEnabled = "ACS not enabled";
 
+// Bdf::to_short_string() without fmt for the common domain 0: reasons name a bridge per
+// bridge of the machine, and formatting was most of their cost.
 std::string short_bdf(const Topology& topology, FunctionId f) {
-  return topology.function(f).address.to_short_string();
+  const Bdf& a = topology.function(f).address;
+  if (a.domain != 0) return a.to_short_string();
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string{kHex[a.bus >> 4], kHex[a.bus & 0xf], ':', kHex[a.device() >> 4], kHex[a.device() & 0xf],
+                     '.', kHex[a.function()]};
 }
 
 }  // namespace

@@ -59,10 +59,12 @@ Group::Group(std::shared_ptr<VfioSyscalls> syscalls, GroupId id, std::string pat
     : syscalls_(std::move(syscalls)), id_(id), path_(std::move(path)), fd_(fd) {}
 
 Group::~Group() {
+  // The container must outlive the group node: unset_container drops container_, which may
+  // be its last reference, so hold it here until the node is closed.
+  std::shared_ptr<Container> container = container_;
   if (container_) (void)unset_container();
   if (fd_ >= 0) (void)syscalls_->close(fd_);
-  // container_ (if unset failed) is released after the node is closed: closing the group
-  // detaches it in the kernel, and only then may the container go.
+  // If the unset failed, closing the node detached the group in the kernel.
   if (container_) container_->group_detached();
 }
 
@@ -93,6 +95,7 @@ Result<GroupStatus> Group::status() const {
 }
 
 Status Group::set_container(std::shared_ptr<Container> container) {
+  if (!container) return make_error(Errc::kInvalidInput, "no container given", path_);
   if (container_) {
     return make_error(Errc::kInvalidInput, "the group is already in a container", path_,
                       "unset_container first; a group belongs to one container at a time");

@@ -2,6 +2,7 @@
 
 #include <linux/vfio.h>
 
+#include <cstddef>
 #include <cstring>
 #include <set>
 
@@ -23,16 +24,21 @@ tl::unexpected<Error> malformed(std::string what) {
                     "report it with the kernel version");
 }
 
+// The uAPI structs that end in a flexible array are never instantiated (that is a compiler
+// extension); their fixed fields are read at their offsetof positions instead.
 Status decode_iova_range_cap(std::span<const std::byte> buffer, std::size_t offset,
                              IommuInfo& info) {
-  vfio_iommu_type1_info_cap_iova_range cap{};
-  if (!read_at(buffer, offset, cap)) return malformed("IOVA-range capability is truncated");
+  using Cap = vfio_iommu_type1_info_cap_iova_range;
+  std::uint32_t nr_iovas = 0;
+  if (!read_at(buffer, offset + offsetof(Cap, nr_iovas), nr_iovas)) {
+    return malformed("IOVA-range capability is truncated");
+  }
   std::vector<IovaRange> ranges;
-  std::size_t at = offset + sizeof(cap);
-  for (std::uint32_t i = 0; i < cap.nr_iovas; ++i, at += sizeof(vfio_iova_range)) {
+  std::size_t at = offset + offsetof(Cap, iova_ranges);
+  for (std::uint32_t i = 0; i < nr_iovas; ++i, at += sizeof(vfio_iova_range)) {
     vfio_iova_range range{};
     if (!read_at(buffer, at, range)) {
-      return malformed(fmt::format("IOVA range {} of {} is outside the answer", i, cap.nr_iovas));
+      return malformed(fmt::format("IOVA range {} of {} is outside the answer", i, nr_iovas));
     }
     if (range.end < range.start) {
       return malformed(fmt::format("IOVA range {:#x}-{:#x} ends before it starts", range.start,
@@ -72,19 +78,19 @@ Result<IommuInfo> decode_iommu_type1_info(std::span<const std::byte> buffer) {
 }
 
 Result<std::vector<HotResetDependent>> decode_hot_reset_info(std::span<const std::byte> buffer) {
-  vfio_pci_hot_reset_info head{};
-  if (!read_at(buffer, 0, head)) {
+  using Info = vfio_pci_hot_reset_info;
+  std::uint32_t count = 0;
+  if (!read_at(buffer, offsetof(Info, count), count)) {
     return make_error(Errc::kInvalidInput, "the answer is shorter than its header",
                       "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
   }
   std::vector<HotResetDependent> out;
-  std::size_t at = sizeof(head);
-  for (std::uint32_t i = 0; i < head.count; ++i, at += sizeof(vfio_pci_dependent_device)) {
+  std::size_t at = offsetof(Info, devices);
+  for (std::uint32_t i = 0; i < count; ++i, at += sizeof(vfio_pci_dependent_device)) {
     vfio_pci_dependent_device dev{};
     if (!read_at(buffer, at, dev)) {
       return make_error(Errc::kInvalidInput,
-                        fmt::format("dependent device {} of {} is outside the answer", i,
-                                    head.count),
+                        fmt::format("dependent device {} of {} is outside the answer", i, count),
                         "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
     }
     out.push_back(HotResetDependent{dev.group_id, Bdf{dev.segment, dev.bus, dev.devfn}});

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -82,9 +83,9 @@ Result<IommuInfo> LinuxVfioSyscalls::iommu_get_info(int container_fd) {
   std::vector<std::byte> buffer(std::max<std::size_t>(head.argsz, sizeof(head)));
   std::memcpy(buffer.data(), &head, sizeof(head));
   if (head.argsz > sizeof(head)) {
-    auto* info = reinterpret_cast<vfio_iommu_type1_info*>(buffer.data());
-    info->argsz = static_cast<std::uint32_t>(buffer.size());
-    rc = checked_ioctl(container_fd, VFIO_IOMMU_GET_INFO, info);
+    const auto argsz = static_cast<std::uint32_t>(buffer.size());
+    std::memcpy(buffer.data() + offsetof(vfio_iommu_type1_info, argsz), &argsz, sizeof(argsz));
+    rc = checked_ioctl(container_fd, VFIO_IOMMU_GET_INFO, buffer.data());
     if (rc < 0) return ioctl_error(rc, "VFIO_IOMMU_GET_INFO", container_fd);
   }
   return decode_iommu_type1_info(buffer);
@@ -161,18 +162,24 @@ Status LinuxVfioSyscalls::device_reset(int device_fd) {
 
 Result<std::vector<HotResetDependent>> LinuxVfioSyscalls::device_get_pci_hot_reset_info(
     int device_fd) {
-  // The kernel answers ENOSPC with `count` filled when the buffer is too small, so ask once
-  // with no room, then again with room for `count` entries.
-  auto head = with_argsz<vfio_pci_hot_reset_info>();
-  int rc = checked_ioctl(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &head);
+  // vfio_pci_hot_reset_info ends in a flexible array, so it lives in a byte buffer and its
+  // fixed fields are reached by offsetof. The kernel answers ENOSPC with `count` filled when
+  // the buffer is too small: ask once with no room, then again with room for `count`.
+  using Info = vfio_pci_hot_reset_info;
+  std::vector<std::byte> buffer(offsetof(Info, devices));
+  auto ask = [&]() {
+    const auto argsz = static_cast<std::uint32_t>(buffer.size());
+    std::memcpy(buffer.data() + offsetof(Info, argsz), &argsz, sizeof(argsz));
+    return checked_ioctl(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buffer.data());
+  };
+  int rc = ask();
   if (rc < 0 && rc != -ENOSPC) {
     return ioctl_error(rc, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", device_fd);
   }
-  std::vector<std::byte> buffer(sizeof(head) +
-                                std::size_t{head.count} * sizeof(vfio_pci_dependent_device));
-  auto* info = reinterpret_cast<vfio_pci_hot_reset_info*>(buffer.data());
-  info->argsz = static_cast<std::uint32_t>(buffer.size());
-  rc = checked_ioctl(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
+  std::uint32_t count = 0;
+  std::memcpy(&count, buffer.data() + offsetof(Info, count), sizeof(count));
+  buffer.resize(offsetof(Info, devices) + std::size_t{count} * sizeof(vfio_pci_dependent_device));
+  rc = ask();
   if (rc < 0) return ioctl_error(rc, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", device_fd);
   return decode_hot_reset_info(buffer);
 }

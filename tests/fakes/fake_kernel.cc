@@ -236,7 +236,11 @@ bool FakeKernel::group_device_node_exists(int group) {
 void add_gpu_group_machine(FakeKernel& kernel, bool port_in_group) {
   using Opt = FakeFunctionOptions;
   kernel.add_function("0000:00:00.0", "root", fake_config(0x8086, 0x29c0, 0x060000), Opt().in_group(0));
-  kernel.add_function("0000:00:1c.0", "root", fake_config(0x8086, 0xa110, 0x060400, 4096, 0x81),
+  auto port = fake_config(0x8086, 0xa110, 0x060400, 4096, 0x01);
+  port[0x18] = 0x00;  // primary, secondary, subordinate bus (type-1 header)
+  port[0x19] = 0x01;
+  port[0x1a] = 0x01;
+  kernel.add_function("0000:00:1c.0", "root", port,
                       Opt().with_driver("pcieport").in_group(port_in_group ? 7 : 1));
   kernel.add_function("0000:01:00.0", "0000:00:1c.0", fake_config(0x10de, 0x1b80, 0x030000, 4096, 0x80),
                       Opt().with_driver("nouveau").in_group(7));

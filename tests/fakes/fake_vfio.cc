@@ -22,6 +22,26 @@ tl::unexpected<Error> fail(int err, std::string_view call, int fd) {
 
 }  // namespace
 
+HostPages::HostPages(std::size_t pages, std::size_t page_size)
+    : data_(static_cast<std::byte*>(std::aligned_alloc(page_size, pages * page_size))),
+      size_(pages * page_size) {
+  if (!data_) std::abort();
+}
+
+HostPages::~HostPages() { std::free(data_); }
+
+FakeVfioDevice fake_pci_function(std::string name, std::uint16_t vendor, std::uint16_t device) {
+  FakeVfioDevice d;
+  d.name = std::move(name);
+  d.config.resize(256);
+  for (std::size_t i = 0; i < d.config.size(); ++i) d.config[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  d.config[0] = static_cast<std::uint8_t>(vendor & 0xff);
+  d.config[1] = static_cast<std::uint8_t>(vendor >> 8);
+  d.config[2] = static_cast<std::uint8_t>(device & 0xff);
+  d.config[3] = static_cast<std::uint8_t>(device >> 8);
+  return d;
+}
+
 std::string FakeVfio::key(unsigned number, bool noiommu) {
   return fmt::format("{}{}", noiommu ? "noiommu-" : "", number);
 }

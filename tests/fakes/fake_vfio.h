@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,25 @@ struct FakeVfioDevice {
   std::map<std::uint32_t, FakeVfioRegion> bars;  // other regions (index 0-5 BARs, 6 ROM)
   // nullopt: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO fails with ENODEV.
   std::optional<std::vector<vfio::HotResetDependent>> hot_reset_dependents;
+};
+
+// A vfio-pci function with a 256-byte config space: vendor and device ID at 0x00/0x02
+// (PCI Local Bus 3.0 §6.2.1), and every other byte a function of its offset so a read at
+// the wrong offset shows.
+FakeVfioDevice fake_pci_function(std::string name, std::uint16_t vendor, std::uint16_t device);
+
+// Page-aligned host memory for DMA-map tests (the fake never touches it).
+class HostPages {
+ public:
+  explicit HostPages(std::size_t pages, std::size_t page_size = 4096);
+  ~HostPages();
+  HostPages(const HostPages&) = delete;
+  HostPages& operator=(const HostPages&) = delete;
+  std::span<std::byte> span() const { return {data_, size_}; }
+
+ private:
+  std::byte* data_;
+  std::size_t size_;
 };
 
 struct FakeVfioGroup {

@@ -80,6 +80,9 @@ int run(int argc, char** argv) {
   add_capture_command(app, exit_code);
   add_explain_command(app, exit_code);
   add_verify_command(app, exit_code);
+  add_assign_command(app, exit_code);
+  add_release_command(app, exit_code);
+  add_recover_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -44,5 +44,8 @@ void add_list_command(CLI::App& app, int& exit_code);
 void add_capture_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
 void add_verify_command(CLI::App& app, int& exit_code);
+void add_assign_command(CLI::App& app, int& exit_code);
+void add_release_command(CLI::App& app, int& exit_code);
+void add_recover_command(CLI::App& app, int& exit_code);
 
 }  // namespace isogroup::cli

@@ -18,7 +18,7 @@ int err_of(const Result<T>& r) { return r ? 0 : r.error().errno_; }
 class FakeVfioRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    fake.add_group({5, false, {}, {{"0000:01:00.0", std::vector<std::uint8_t>(256, 0xab)}}});
+    fake.add_group({5, false, {}, {fake_pci_function("0000:01:00.0", 0x8086, 0x10d3)}});
   }
   int open_ok(const std::string& path) {
     auto fd = fake.open(path, O_RDWR);

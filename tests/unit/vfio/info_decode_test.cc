@@ -4,6 +4,7 @@
 
 #include <linux/vfio.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -31,6 +32,22 @@ class Buffer {
   std::vector<std::byte> bytes_;
 };
 
+// The fixed part of vfio_iommu_type1_info_cap_iova_range (which ends in a flexible array,
+// so it is not instantiated): header, nr_iovas, reserved.
+std::size_t put_iova_range_cap(Buffer& b, std::uint32_t next, std::uint32_t nr_iovas) {
+  using Cap = vfio_iommu_type1_info_cap_iova_range;
+  vfio_info_cap_header header{};
+  header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+  header.version = 1;
+  header.next = next;
+  std::size_t at = b.put(header);
+  static_assert(offsetof(Cap, nr_iovas) == sizeof(vfio_info_cap_header));
+  b.put(nr_iovas);
+  b.put(std::uint32_t{0});
+  static_assert(offsetof(Cap, iova_ranges) == sizeof(vfio_info_cap_header) + 8);
+  return at;
+}
+
 vfio_iommu_type1_info head(std::uint32_t flags, std::uint64_t pgsizes, std::uint32_t cap_offset) {
   vfio_iommu_type1_info info{};
   info.argsz = sizeof(info);
@@ -44,12 +61,7 @@ vfio_iommu_type1_info head(std::uint32_t flags, std::uint64_t pgsizes, std::uint
 Buffer iommu_info_with_ranges(std::uint32_t next_after_ranges = 0) {
   Buffer b;
   b.put(head(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS, 0x40201000, sizeof(vfio_iommu_type1_info)));
-  vfio_iommu_type1_info_cap_iova_range cap{};
-  cap.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
-  cap.header.version = 1;
-  cap.header.next = next_after_ranges;
-  cap.nr_iovas = 2;
-  b.put(cap);
+  put_iova_range_cap(b, next_after_ranges, 2);
   b.put(vfio_iova_range{0x0, 0xfedfffff});
   b.put(vfio_iova_range{0xfef00000, 0x7fffffffff});
   return b;
@@ -82,10 +94,7 @@ TEST(DecodeIommuType1Info, SkipsCapabilitiesItDoesNotKnow) {
   avail.header.version = 1;
   avail.avail = 65535;
   std::size_t at = b.put(avail);
-  vfio_iommu_type1_info_cap_iova_range cap{};
-  cap.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
-  cap.nr_iovas = 1;
-  avail.header.next = static_cast<std::uint32_t>(b.put(cap));
+  avail.header.next = static_cast<std::uint32_t>(put_iova_range_cap(b, 0, 1));
   b.put_at(at, avail);
   b.put(vfio_iova_range{0x1000, 0xffff});
   auto info = decode_iommu_type1_info(b.span());
@@ -114,20 +123,18 @@ TEST(DecodeIommuType1Info, RefusesTruncatedAnswersAtEveryLength) {
 TEST(DecodeIommuType1Info, RefusesARangeThatEndsBeforeItStarts) {
   Buffer b;
   b.put(head(VFIO_IOMMU_INFO_CAPS, 0, sizeof(vfio_iommu_type1_info)));
-  vfio_iommu_type1_info_cap_iova_range cap{};
-  cap.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
-  cap.nr_iovas = 1;
-  b.put(cap);
+  put_iova_range_cap(b, 0, 1);
   b.put(vfio_iova_range{0x2000, 0x1000});
   EXPECT_FALSE(decode_iommu_type1_info(b.span()));
 }
 
 TEST(DecodeHotResetInfo, ReadsEveryDependentDevice) {
   Buffer b;
-  vfio_pci_hot_reset_info info{};
-  info.argsz = sizeof(info) + 2 * sizeof(vfio_pci_dependent_device);
-  info.count = 2;
-  b.put(info);
+  // vfio_pci_hot_reset_info's fixed part: argsz, flags, count.
+  static_assert(offsetof(vfio_pci_hot_reset_info, devices) == 12);
+  b.put(std::uint32_t{12 + 2 * sizeof(vfio_pci_dependent_device)});
+  b.put(std::uint32_t{0});
+  b.put(std::uint32_t{2});
   b.put(vfio_pci_dependent_device{12, 0, 0x01, 0x00});
   b.put(vfio_pci_dependent_device{13, 0, 0x01, 0x01});
   auto devices = decode_hot_reset_info(b.span());

@@ -71,6 +71,36 @@ struct Reason {
   SharedText remedy;           // what would isolate the device, when something would
 };
 
+// The reasons of one membership. Nearly every function has exactly one, so it is held in
+// place; a second moves them all to the heap. Iterates like a vector.
+class ReasonList {
+ public:
+  const Reason* begin() const { return many_.empty() ? (one_ ? &*one_ : nullptr) : many_.data(); }
+  const Reason* end() const { return begin() + size(); }
+  std::size_t size() const { return many_.empty() ? (one_ ? 1u : 0u) : many_.size(); }
+  bool empty() const { return size() == 0; }
+  const Reason& operator[](std::size_t i) const { return begin()[i]; }
+  const Reason& front() const { return *begin(); }
+  const Reason& back() const { return end()[-1]; }
+
+  void push_back(Reason reason) {
+    if (many_.empty() && !one_) {
+      one_ = std::move(reason);
+      return;
+    }
+    if (many_.empty()) {
+      many_.reserve(3);
+      many_.push_back(std::move(*one_));
+      one_.reset();
+    }
+    many_.push_back(std::move(reason));
+  }
+
+ private:
+  std::optional<Reason> one_;  // the only reason, while there is one
+  std::vector<Reason> many_;   // all of them, once there are two or more
+};
+
 struct Group {
   int id = 0;  // the number the kernel would give it
   std::vector<FunctionId> members;  // sorted by address
@@ -78,7 +108,7 @@ struct Group {
 
 struct Membership {
   int group = -1;  // index into GroupSet::groups, -1 = no group
-  std::vector<Reason> reasons;
+  ReasonList reasons;
   // ACS verdict of this function for REQ_ACS_FLAGS, kUnknown when the input cannot say.
   Tristate acs_enabled = Tristate::kUnknown;
 };

@@ -6,13 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "isogroup/grouping/group_set.h"
 #include "isogroup/grouping/kernel_version.h"
 #include "isogroup/grouping/policy.h"
 #include "isogroup/model/topology.h"
 
 namespace isogroup {
-
-struct Reason;
 
 // Devices the firmware (DMAR) puts under a dedicated IOMMU unit listed before the
 // catch-all INCLUDE_PCI_ALL unit. Kernels that probe unit by unit when each unit
@@ -42,7 +41,7 @@ const std::vector<ProbeOrderProfile>& probe_order_profiles();
 
 struct IommuCoverage {
   std::vector<bool> behind;               // per FunctionId: the IOMMU driver's probe_device succeeds
-  std::vector<std::string> not_behind;    // per FunctionId: why not (empty when behind)
+  std::vector<SharedText> not_behind;     // per FunctionId: why not (empty when behind)
   std::vector<FunctionId> probe_order;    // every function, in the order the IOMMU core probes them
   std::vector<std::string> assumptions;
 };
