@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <numeric>
+#include <ostream>
 
 #include "grouping_inputs.h"
 
 namespace isogroup {
+
+std::ostream& operator<<(std::ostream& out, const SharedText& text) { return out << text.str(); }
 
 std::string_view to_string(ReasonKind kind) {
   switch (kind) {

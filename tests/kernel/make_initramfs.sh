@@ -8,6 +8,7 @@
 #   copies the sysfs files by hand, so the harness can be developed before the CLI works.
 #   KERNEL_MODULES_DIR=/lib/modules/<release> plus INITRAMFS_MODULES="vfio ..." add modules that
 #   the init loads with insmod (in the order given; dependencies are not resolved).
+#   INITRAMFS_INIT=PATH packs another /init (default guest_init.sh; vfio_e2e.sh uses its own).
 set -euo pipefail
 
 out=${1:?usage: make_initramfs.sh OUT.cpio.gz [ISOGROUP_BINARY]}
@@ -59,7 +60,7 @@ if [ -n "${INITRAMFS_MODULES:-}" ]; then
 fi
 echo "${modules[*]:-}" > "$root/modules.list"
 
-cp "$here/guest_init.sh" "$root/init"
+cp "${INITRAMFS_INIT:-$here/guest_init.sh}" "$root/init"
 chmod +x "$root/init"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -1 > "$out.tmp"

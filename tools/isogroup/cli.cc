@@ -83,6 +83,7 @@ int run(int argc, char** argv) {
   add_assign_command(app, exit_code);
   add_release_command(app, exit_code);
   add_recover_command(app, exit_code);
+  add_vfio_check_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

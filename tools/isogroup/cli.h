@@ -47,5 +47,6 @@ void add_verify_command(CLI::App& app, int& exit_code);
 void add_assign_command(CLI::App& app, int& exit_code);
 void add_release_command(CLI::App& app, int& exit_code);
 void add_recover_command(CLI::App& app, int& exit_code);
+void add_vfio_check_command(CLI::App& app, int& exit_code);
 
 }  // namespace isogroup::cli

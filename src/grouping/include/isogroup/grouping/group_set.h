@@ -1,6 +1,7 @@
 // GroupSet: the result of grouping, with reasons for every membership.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,7 @@ class SharedText {
   friend bool operator==(const SharedText& a, std::string_view b) { return a.str() == b; }
   friend bool operator==(const SharedText& a, const std::string& b) { return a.str() == b; }
   friend bool operator==(const SharedText& a, const char* b) { return a.str() == b; }
+  friend std::ostream& operator<<(std::ostream& out, const SharedText& text);
 
  private:
   static const std::string& empty_text() {
