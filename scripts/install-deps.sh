@@ -13,7 +13,8 @@ test_packages=(
   clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes
   pciutils                   # lspci, to cross-check the hex-dump reader
 )
-kernel_packages=(qemu-system-x86 linux-image-amd64 busybox-static cpio python3)
+kernel_packages=(qemu-system-x86 linux-image-amd64 busybox-static cpio python3
+  xz-utils zstd file)   # extract_vmlinux.sh and make_initramfs.sh use them
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
