@@ -49,6 +49,7 @@ test-kernel:
 	  -DISOGROUP_STATIC=ON >/dev/null
 	@cmake --build $(KERNEL_BUILD) -j $(JOBS) --target isogroup
 	@ISOGROUP_KERNEL_FRESH_SEEDS=$${ISOGROUP_KERNEL_FRESH_SEEDS:-4} tests/kernel/run.sh
+	@ISOGROUP_BIN=$${ISOGROUP_BIN:-$(KERNEL_BUILD)/tools/isogroup/isogroup} tests/kernel/vfio_e2e.sh
 
 fidelity: build
 	@scripts/fidelity.sh --update $(BUILD)/tools/isogroup/isogroup

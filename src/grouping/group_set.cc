@@ -50,9 +50,11 @@ GroupSet assemble_group_set(const GroupingInputs& in, const GroupState& state,
   // Groups by id; the creation index maps to the position in the sorted list.
   std::vector<int> by_id(state.ids.size());
   std::iota(by_id.begin(), by_id.end(), 0);
-  std::sort(by_id.begin(), by_id.end(), [&](int a, int b) {
+  // Usually already in order (ids are handed out increasing): the check is cheaper than a sort.
+  const auto id_less = [&](int a, int b) {
     return state.ids[static_cast<std::size_t>(a)] < state.ids[static_cast<std::size_t>(b)];
-  });
+  };
+  if (!std::is_sorted(by_id.begin(), by_id.end(), id_less)) std::sort(by_id.begin(), by_id.end(), id_less);
   std::vector<int> position(state.ids.size(), -1);
   set.groups.resize(state.ids.size());
   for (std::size_t i = 0; i < by_id.size(); ++i) {
@@ -68,10 +70,13 @@ GroupSet assemble_group_set(const GroupingInputs& in, const GroupState& state,
   }
   // Groups that ended up empty cannot occur (a group is made for a device), but a group
   // adopted from a prior numbering may have lost its members: drop those.
+  const auto address_less = [&](FunctionId a, FunctionId b) {
+    return in.topology.function(a).address < in.topology.function(b).address;
+  };
   for (auto& group : set.groups) {
-    std::sort(group.members.begin(), group.members.end(), [&](FunctionId a, FunctionId b) {
-      return in.topology.function(a).address < in.topology.function(b).address;
-    });
+    if (!std::is_sorted(group.members.begin(), group.members.end(), address_less)) {
+      std::sort(group.members.begin(), group.members.end(), address_less);
+    }
   }
   if (std::any_of(set.groups.begin(), set.groups.end(), [](const Group& g) { return g.members.empty(); })) {
     std::vector<int> remap(set.groups.size(), -1);

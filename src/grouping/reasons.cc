@@ -12,14 +12,22 @@ constexpr std::string_view kOverrideRisk =
 
 const std::string kAcsNotEnabled = "ACS not enabled";
 
-// Bdf::to_short_string() without fmt for the common domain 0: reasons name a bridge per
-// bridge of the machine, and formatting was most of their cost.
+// Bdf::to_short_string() without fmt ("bb:dd.f", or "dddd:bb:dd.f" with the domain in
+// at least four digits): reasons name every bridge of the machine, and formatting the
+// address was most of their cost.
 std::string short_bdf(const Topology& topology, FunctionId f) {
-  const Bdf& a = topology.function(f).address;
-  if (a.domain != 0) return a.to_short_string();
   static constexpr char kHex[] = "0123456789abcdef";
-  return std::string{kHex[a.bus >> 4], kHex[a.bus & 0xf], ':', kHex[a.device() >> 4], kHex[a.device() & 0xf],
-                     '.', kHex[a.function()]};
+  const Bdf& a = topology.function(f).address;
+  std::string out;
+  if (a.domain != 0) {
+    int digits = 4;
+    while (digits < 8 && (a.domain >> (4 * digits)) != 0) ++digits;
+    for (int d = digits - 1; d >= 0; --d) out += kHex[(a.domain >> (4 * d)) & 0xf];
+    out += ':';
+  }
+  out += {kHex[a.bus >> 4], kHex[a.bus & 0xf], ':', kHex[a.device() >> 4], kHex[a.device() & 0xf], '.',
+          kHex[a.function()]};
+  return out;
 }
 
 }  // namespace

@@ -36,13 +36,14 @@ if [ ! -s "$kernel_image" ] || [ "$vmlinuz" -nt "$kernel_image" ]; then
   "$here/extract_vmlinux.sh" "$vmlinuz" "$kernel_image" 2>/dev/null || kernel_image=$vmlinuz
 fi
 
-# Module order matters: insmod resolves no dependencies. ext4 mounts the ext2 disk; virtio
+# Module order matters: insmod resolves no dependencies. ext4 mounts the ext2 disk (it loads
+# crc32c through the crypto API at mount time, so crc32c_generic must be there too); virtio
 # for the disk; e1000e so two functions of the endpoint have a driver to return to.
-modules="crc16 mbcache jbd2 ext4 virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
+modules="crc16 crc32c_generic mbcache jbd2 ext4 virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
 virtio_pci virtio_blk e1000e irqbypass vfio vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci"
 initramfs=$out/cache/initramfs-vfio.cpio.gz
 if [ ! -s "$initramfs" ] || [ "$isogroup" -nt "$initramfs" ] || [ "$here/vfio_guest_init.sh" -nt "$initramfs" ] \
-   || [ "$here/make_initramfs.sh" -nt "$initramfs" ]; then
+   || [ "$here/make_initramfs.sh" -nt "$initramfs" ] || [ "$here/vfio_e2e.sh" -nt "$initramfs" ]; then
   INITRAMFS_INIT=$here/vfio_guest_init.sh KERNEL_MODULES_DIR=$modules_dir INITRAMFS_MODULES=$modules \
     "$here/make_initramfs.sh" "$initramfs" "$isogroup" || exit 2
 fi

@@ -112,7 +112,7 @@ def main():
 
     before = drivers(guest, "drivers-before.txt") or {}
     ok = all(before.get(a, "absent") == d for a, d in EXPECTED_DRIVER.items())
-    check("drivers before", ok, ", ".join(f"{a}={before.get(a, 'absent')}" for a in EXPECTED_DRIVER))
+    check("drivers before", ok, ", ".join(f"{a}={before.get(a, 'absent') or '-'}" for a in EXPECTED_DRIVER))
 
     listing_before = load_json(guest, "list-before.out")
     groups = groups_of(listing_before) if listing_before is not None else {}
@@ -149,7 +149,7 @@ def main():
         g = doc.get("group", {})
         check(f"  {f} viable, container set",
               g.get("vfio_viable") is True and g.get("container_set") is True
-              and g.get("computed_viable") == "true" and str(g.get("number")) == group,
+              and g.get("computed_viable") == "yes" and str(g.get("number")) == group,
               f"group {g.get('number')} vfio_viable={g.get('vfio_viable')} "
               f"computed={g.get('computed_viable')} container_set={g.get('container_set')}")
         dma = doc.get("dma", {})

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "cmd_vfio_check.h"
 #include "isogroup/grouping/kernel_version.h"
 #include "isogroup/ownership/plan.h"
 #include "isogroup/ownership/viability.h"
@@ -24,13 +25,6 @@
 
 namespace isogroup::cli {
 namespace {
-
-struct VfioCheckOptions {
-  std::string target;
-  std::string sysfs = "/";
-  bool json = false;
-  std::uint64_t dma_size = 1u << 20;
-};
 
 // Config-space bytes vfio-pci passes through unchanged for a type-0 header
 // (drivers/vfio/pci/vfio_pci_config.c, v4.x–v6.x: these fields are read-only and taken
@@ -70,7 +64,7 @@ std::string register_name(std::size_t offset) {
   for (const auto& field : kFields) {
     if (offset >= field.begin && offset < field.end) return field.name;
   }
-  return "capabilities";
+  return offset < 0x100 ? "capabilities" : "extended capabilities";
 }
 
 struct Report {
@@ -91,7 +85,9 @@ int finish(const VfioCheckOptions& options, Report& report, int code) {
   return code;
 }
 
-int run_vfio_check(const VfioCheckOptions& options) {
+}  // namespace
+
+int run_vfio_check(const VfioCheckOptions& options, std::shared_ptr<vfio::VfioSyscalls> syscalls) {
   auto address = Bdf::parse(options.target);
   if (!address) return report(address.error());
   const std::string bdf = address->to_string();
@@ -116,6 +112,7 @@ int run_vfio_check(const VfioCheckOptions& options) {
                              "vfio-check needs an IOMMU (intel_iommu=on / amd_iommu); "
                              "no-IOMMU mode is not checked").value());
   }
+  // An unknown or unparsable release gets the current (v5.19+) rule, as plan_assign does.
   const auto& release = topology->snapshot().kernel_release;
   KernelVersion kernel = KernelVersion::newest();
   if (release) {
@@ -143,7 +140,7 @@ int run_vfio_check(const VfioCheckOptions& options) {
   for (const auto& b : session_options.blockers) out.line("    blocker: " + b);
 
   auto session = vfio::open_device_session(static_cast<unsigned>(*members->group), bdf,
-                                           vfio::make_linux_vfio_syscalls(), session_options);
+                                           std::move(syscalls), session_options);
   if (!session) {
     // The library refuses a group VFIO says is not viable; when isogroup predicted it
     // viable that is a disagreement with the kernel, not just an error.
@@ -222,7 +219,12 @@ int run_vfio_check(const VfioCheckOptions& options) {
   // Config space: sysfs first (its length decides how much is compared), then VFIO.
   auto sysfs_config = root->read_file(fmt::format("sys/bus/pci/devices/{}/config", bdf), 4096);
   if (!sysfs_config) return report(sysfs_config.error());
-  const std::size_t length = std::min<std::size_t>(sysfs_config->size(), 256);
+  // As much as both sides give: sysfs returns 4096 bytes of a PCIe function to root, 256
+  // of a conventional one; the VFIO config region has the same size as the function's space.
+  auto config_region = session->device.region_info(vfio::kPciConfigRegionIndex);
+  if (!config_region) return report(config_region.error());
+  const std::size_t length =
+      std::min<std::size_t>(sysfs_config->size(), static_cast<std::size_t>(config_region->size));
   if (length < 0x30) {
     return report(make_error(Errc::kPermission, "sysfs config gave too few bytes to compare",
                              fmt::format("{} ({} bytes)", bdf, sysfs_config->size()),
@@ -270,8 +272,6 @@ int run_vfio_check(const VfioCheckOptions& options) {
   return finish(options, out, code);
 }
 
-}  // namespace
-
 void add_vfio_check_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<VfioCheckOptions>();
   CLI::App* cmd = app.add_subcommand(
@@ -286,7 +286,9 @@ void add_vfio_check_command(CLI::App& app, int& exit_code) {
             return std::stoull(text) % 4096 == 0 ? std::string() : "must be whole 4 KiB pages";
           },
           "PAGES"));
-  cmd->callback([options, &exit_code] { exit_code = run_vfio_check(*options); });
+  cmd->callback([options, &exit_code] {
+    exit_code = run_vfio_check(*options, vfio::make_linux_vfio_syscalls());
+  });
 }
 
 }  // namespace isogroup::cli
