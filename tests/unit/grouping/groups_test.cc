@@ -36,6 +36,26 @@ TEST(Reasons, BehindRootPortWithoutAcs) {
   EXPECT_NE(find_reason(member(t, *set, "00:1c.4"), ReasonKind::kOwnGroup), nullptr);
 }
 
+// Reasons spell addresses outside domain 0 with their domain, as Bdf::to_short_string()
+// does (reasons.cc formats addresses itself, for speed).
+TEST(Reasons, AddressesOutsideDomainZeroKeepTheirDomain) {
+  for (const std::string domain : {"0001", "abcd"}) {
+    SCOPED_TRACE(domain);
+    SnapshotBuilder b;
+    b.add(domain + ":00:00.0", parts::host_bridge());
+    b.add(domain + ":00:1c.4", parts::root_port(0, 0x1a, 0x1a, false));
+    b.add(domain + ":1a:00.0", parts::pcie_endpoint());
+    const auto t = b.topology();
+    auto set = compute_groups(t, test_policy());
+    ASSERT_TRUE(set);
+    const Reason* r = find_reason(member(t, *set, domain + ":1a:00.0"), ReasonKind::kBehindBridge);
+    ASSERT_NE(r, nullptr);
+    EXPECT_NE(r->text.find("behind " + domain + ":00:1c.4 (root port"), std::string::npos) << r->text;
+    ASSERT_TRUE(r->subject);
+    EXPECT_NE(r->text.find("behind " + r->subject->to_short_string() + " "), std::string::npos) << r->text;
+  }
+}
+
 TEST(Reasons, MultifunctionWithoutAcsNamesTheSlotAndAnOverride) {
   SnapshotBuilder b;
   b.add("00:00.0", parts::host_bridge());
@@ -50,6 +70,28 @@ TEST(Reasons, MultifunctionWithoutAcsNamesTheSlotAndAnOverride) {
   EXPECT_NE(r->text.find("multifunction device 03:00 without ACS"), std::string::npos) << r->text;
   EXPECT_NE(r->remedy.find("pcie_acs_override"), std::string::npos) << r->remedy;
   EXPECT_NE(r->remedy.find("bypasses the IOMMU"), std::string::npos) << "the override's risk is stated";
+}
+
+// The id override a multifunction reason suggests is the function's own: a slot of
+// functions with different device ids must not repeat a sibling's id (the fast engine
+// shares one reason per slot only when every input of the text is the same).
+TEST(Reasons, MultifunctionOverrideNamesEachFunctionsOwnId) {
+  SnapshotBuilder b;
+  b.add("00:00.0", parts::host_bridge());
+  b.add("00:01.0", parts::root_port(0, 3, 3));
+  b.add("03:00.0", parts::pcie_endpoint(0x10ec, 0x8168, true));
+  b.add("03:00.1", parts::pcie_endpoint(0x10ec, 0x816a));
+  b.add("03:00.2", parts::pcie_endpoint(0x10ec, 0x816b));
+  b.add("03:00.3", parts::pcie_endpoint(0x10ec, 0x816b));
+  const auto t = b.topology();
+  auto set = compute_groups(t, test_policy());
+  ASSERT_TRUE(set);
+  for (const auto& [address, id] : {std::pair{"03:00.1", "id:10ec:816a"}, std::pair{"03:00.2", "id:10ec:816b"},
+                                    std::pair{"03:00.3", "id:10ec:816b"}}) {
+    const Reason* r = find_reason(member(t, *set, address), ReasonKind::kMultifunction);
+    ASSERT_NE(r, nullptr) << address;
+    EXPECT_NE(r->remedy.find(std::string("pcie_acs_override=") + id), std::string::npos) << address << ": " << r->remedy;
+  }
 }
 
 TEST(Reasons, ConventionalBusBehindPcieToPciBridge) {
