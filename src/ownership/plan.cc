@@ -331,4 +331,13 @@ Result<AssignPlan> plan_release(const Topology& topology, const PlanTarget& targ
   return plan;
 }
 
+std::string claim_name(const AssignPlan& plan) {
+  if (plan.group) return fmt::format("group-{}", *plan.group);
+  std::string name = "function-" + plan.functions.front().address.to_string();
+  for (char& c : name) {
+    if (c == ':') c = '-';
+  }
+  return name;
+}
+
 }  // namespace isogroup

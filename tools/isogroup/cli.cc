@@ -64,6 +64,8 @@ void add_policy_options(CLI::App& app, PolicyOverrides& overrides) {
                "legacy iommu=group_mf: all functions of a multifunction device in one group");
 }
 
+void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
 int report(const Error& error) {
   std::fprintf(stderr, "isogroup: %s\n", error.to_string().c_str());
   if (!error.hint_.empty()) std::fprintf(stderr, "  hint: %s\n", error.hint_.c_str());

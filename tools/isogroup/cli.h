@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "isogroup/core/error.h"
 #include "isogroup/grouping/policy.h"
@@ -33,6 +34,9 @@ std::optional<pci::PciIds> load_names(const InputOptions& options);
 
 // --kernel, --iommu, --cmdline, --group-mf.
 void add_policy_options(CLI::App& app, PolicyOverrides& overrides);
+
+// Writes text to stdout as is.
+void print(std::string_view text);
 
 // Prints "isogroup: <error>" and its hint to stderr; returns kExitError.
 int report(const Error& error);

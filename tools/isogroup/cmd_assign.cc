@@ -25,17 +25,6 @@ struct AssignOptions {
   std::string owner;
 };
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-// The udev rules file name: the group, or the address with ':' (not allowed there) as '-'.
-std::string claim_name(const AssignPlan& plan) {
-  if (plan.group) return fmt::format("group-{}", *plan.group);
-  std::string name = "function-" + plan.functions.front().address.to_string();
-  for (char& c : name) {
-    if (c == ':') c = '-';
-  }
-  return name;
-}
 
 int run_assign(const AssignOptions& options) {
   auto target = PlanTarget::parse(options.target);

@@ -45,7 +45,7 @@ int run_explain(const ExplainOptions& options) {
     }
     out = render_explain_function(*topology, *groups, acs, *f, ids);
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  print(out);
   return kExitOk;
 }
 

@@ -35,7 +35,7 @@ int run_list(const ListOptions& options) {
     model = make_kernel_list(*topology, policy->kernel);
   }
   const std::string out = options.json ? render_list_json(model, ids) : render_list_text(model, ids);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  print(out);
   return kExitOk;
 }
 

@@ -21,17 +21,6 @@ struct ReleaseOptions {
   bool json = false;
 };
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-// The udev rules file name: the group, or the address with ':' (not allowed there) as '-'.
-std::string claim_name(const AssignPlan& plan) {
-  if (plan.group) return fmt::format("group-{}", *plan.group);
-  std::string name = "function-" + plan.functions.front().address.to_string();
-  for (char& c : name) {
-    if (c == ':') c = '-';
-  }
-  return name;
-}
 
 int run_release(const ReleaseOptions& options) {
   auto target = PlanTarget::parse(options.target);

@@ -28,7 +28,7 @@ int run_verify(const VerifyOptions& options) {
   const VerifyReport result = verify_groups(*topology, *groups);
   const std::string out = options.json ? render_verify_json(*topology, *groups, result)
                                        : render_verify_text(*topology, *groups, result);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  print(out);
   switch (result.status) {
     case VerifyStatus::kMatch: return kExitOk;
     case VerifyStatus::kCannotDecide: return kExitCannotDecide;

@@ -5,28 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "cli_run.h"
 #include "fakes/fake_kernel.h"
 
 namespace isogroup {
 namespace {
 
-struct CliRun {
-  int status = 0;
-  std::string out, err;
-};
+using testing::CliRun;
 
-CliRun run(std::vector<std::string> args) {
-  args.insert(args.begin(), "isogroup");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  CliRun r;
-  r.status = cli::run(static_cast<int>(argv.size()), argv.data());
-  r.out = ::testing::internal::GetCapturedStdout();
-  r.err = ::testing::internal::GetCapturedStderr();
-  return r;
-}
+CliRun run(std::vector<std::string> args) { return testing::run_cli(std::move(args)); }
 
 TEST(CliAssign, DryRunPrintsThePlanForTheWholeGroupAndChangesNothing) {
   testing::FakeKernel kernel;

@@ -111,6 +111,10 @@ Result<AssignPlan> plan_release(const Topology& topology, const PlanTarget& targ
 Tristate interrupt_remapping_enabled(std::span<const std::string> dmesg);
 
 // Text for people, JSON for programs (schema "isogroup-plan", version 1).
+// The name of a claim's udev rules file: "group-N", or "function-DDDD-BB-DD.F" (':' is not
+// allowed in it) when the function is in no group.
+std::string claim_name(const AssignPlan& plan);
+
 std::string render_plan_text(const AssignPlan& plan, const Topology& topology);
 std::string render_plan_json(const AssignPlan& plan, const Topology& topology);
 
