@@ -39,7 +39,8 @@ std::string members_text(const Topology& topology, const GroupSet& groups, Funct
   if (!g) return "";
   std::string out;
   for (const FunctionId m : g->members) {
-    out += (out.empty() ? "" : ", ") + topology.function(m).address.to_short_string();
+    if (!out.empty()) out += ", ";
+    out += topology.function(m).address.to_short_string();
   }
   return out;
 }
@@ -108,7 +109,10 @@ std::string render_explain_group(const Topology& topology, const GroupSet& group
 std::string render_verify_text(const Topology& topology, const GroupSet& groups, const VerifyReport& report) {
   const auto list = [&](const std::vector<FunctionId>& fs) {
     std::string s;
-    for (const FunctionId f : fs) s += (s.empty() ? "" : " ") + topology.function(f).address.to_short_string();
+    for (const FunctionId f : fs) {
+      if (!s.empty()) s += ' ';
+      s += topology.function(f).address.to_short_string();
+    }
     return s;
   };
   std::string out = fmt::format("verify: {} ({} kernel groups, {} computed)\n", to_string(report.status),
@@ -137,7 +141,10 @@ std::string render_verify_text(const Topology& topology, const GroupSet& groups,
   }
   if (!report.kernel_id_gaps.empty()) {
     std::string gaps;
-    for (const int id : report.kernel_id_gaps) gaps += (gaps.empty() ? "" : ", ") + std::to_string(id);
+    for (const int id : report.kernel_id_gaps) {
+      if (!gaps.empty()) gaps += ", ";
+      gaps += std::to_string(id);
+    }
     out += fmt::format(
         "\nthe kernel's group numbers skip {}: those groups were freed after boot (their devices "
         "were removed), and groups created later were numbered past them; the input no longer "

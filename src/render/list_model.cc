@@ -19,7 +19,10 @@ void describe_iommu(const Snapshot& snapshot, ListModel& model) {
                                                             : IommuState::kUnknown;
   if (!snapshot.iommu_units.empty()) {
     std::string units;
-    for (const auto& unit : snapshot.iommu_units) units += (units.empty() ? "" : ", ") + unit;
+    for (const auto& unit : snapshot.iommu_units) {
+      if (!units.empty()) units += ", ";
+      units += unit;
+    }
     model.iommu_detail = "IOMMU units: " + units;
   } else if (model.iommu == IommuState::kOff) {
     model.iommu_detail = "no IOMMU is active: /sys/class/iommu is empty";
