@@ -120,3 +120,18 @@ TEST(Verify, NoGapsWhenNumbersAreDense) {
 
 }  // namespace
 }  // namespace isogroup
+
+namespace isogroup {
+namespace {
+
+TEST(Verify, AGroupMergedWithAnUndecidedFunctionCannotDecide) {
+  // The kernel splits 00:01.0 from 00:02.0; the computation merged them only because
+  // 00:02.0's ACS was unknown. 00:01.0 itself is decided, yet the difference is not a fact.
+  const Topology t = three_functions(0, 1, 2);
+  GroupSet set = computed(t, {0, 1, 1});
+  set.undecided = {2};
+  EXPECT_EQ(verify_groups(t, set).status, VerifyStatus::kCannotDecide);
+}
+
+}  // namespace
+}  // namespace isogroup
