@@ -193,4 +193,27 @@ Result<ClaimRules> make_claim_rules(const Topology& topology, std::span<const Fu
   return rules;
 }
 
+Result<ClaimRules> install_claim_rules(const RootDir& root, const Topology& topology,
+                                       std::span<const FunctionId> members, const ClaimSpec& spec) {
+  auto rules = make_claim_rules(topology, members, spec);
+  if (!rules) return rules;
+  if (auto made = root.make_directories(std::string(parent_path(rules->file)), 0755); !made) {
+    return tl::unexpected(made.error());
+  }
+  if (auto written = root.replace_file(rules->file, rules->text, 0644); !written) {
+    return tl::unexpected(written.error());
+  }
+  return rules;
+}
+
+Result<std::optional<std::string>> remove_claim_rules(const RootDir& root, const Topology& topology,
+                                                      std::span<const FunctionId> members,
+                                                      const ClaimSpec& spec) {
+  auto rules = make_claim_rules(topology, members, spec);
+  if (!rules) return tl::unexpected(rules.error());
+  if (!root.exists(rules->file)) return std::optional<std::string>{};
+  if (auto removed = root.remove_file(rules->file); !removed) return tl::unexpected(removed.error());
+  return std::optional<std::string>{rules->file};
+}
+
 }  // namespace isogroup

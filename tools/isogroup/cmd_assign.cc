@@ -58,15 +58,11 @@ int run_assign(const AssignOptions& options) {
     spec.driver = options.plan.driver;
     if (!options.owner.empty()) spec.owner = options.owner;
     spec.group_id = plan->group.value_or(-1);
-    auto rules = make_claim_rules(*topology, members->members, spec);
+    auto rules = install_claim_rules(*root, *topology, members->members, spec);
     if (!rules) return report(rules.error());
-    if (auto made = root->make_directories(std::string(parent_path(rules->file)), 0755); !made) {
-      return report(made.error());
+    if (!options.json) {
+      print(fmt::format("udev rules: /{} (udevadm control --reload applies them now)\n", rules->file));
     }
-    if (auto written = root->replace_file(rules->file, rules->text, 0644); !written) {
-      return report(written.error());
-    }
-    if (!options.json) print(fmt::format("udev rules: /{}\n", rules->file));
   }
   return kExitOk;
 }

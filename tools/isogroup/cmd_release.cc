@@ -61,11 +61,9 @@ int run_release(const ReleaseOptions& options) {
   spec.name = claim_name(*plan);
   spec.noiommu = plan->noiommu;
   spec.group_id = plan->group.value_or(-1);
-  auto rules = make_claim_rules(*topology, members->members, spec);
-  if (rules && root->exists(rules->file)) {
-    if (auto removed = root->remove_file(rules->file); !removed) return report(removed.error());
-    if (!options.json) print(fmt::format("removed udev rules /{}\n", rules->file));
-  }
+  auto removed = remove_claim_rules(*root, *topology, members->members, spec);
+  if (!removed) return report(removed.error());
+  if (*removed && !options.json) print(fmt::format("removed udev rules /{}\n", **removed));
   return kExitOk;
 }
 

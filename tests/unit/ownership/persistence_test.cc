@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "fakes/fake_sysfs.h"
 #include "fakes/snapshot_builder.h"
 
 namespace isogroup {
@@ -265,6 +266,42 @@ TEST(ClaimRules, RefusesTextThatCouldEscapeItsQuotes) {
   auto fine = make_claim_rules(t, members, spec);
   ASSERT_TRUE(fine) << fine.error().to_string();
   EXPECT_EQ(rule_lines(fine->text).size(), 1u);
+}
+
+}  // namespace
+}  // namespace isogroup
+
+namespace isogroup {
+namespace {
+
+TEST(ClaimRulesFile, InstallWritesTheRulesUnderTheRootAndRemoveTakesThemAway) {
+  const Topology t = gpu_behind_port(/*port_acs=*/false);
+  testing::FakeSysfs root;  // an empty tree: etc/udev/rules.d does not exist yet
+  auto dir = RootDir::open(root.path());
+  ASSERT_TRUE(dir) << dir.error().to_string();
+  ClaimSpec spec;
+  spec.name = "group-7";
+  spec.group_id = 7;
+  spec.owner = "alice";
+  const auto members = ids(t, {"00:1c.0", "01:00.0", "01:00.1"});
+
+  auto installed = install_claim_rules(*dir, t, members, spec);
+  ASSERT_TRUE(installed) << installed.error().to_string();
+  auto text = dir->read_file(installed->file);
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_EQ(*text, installed->text);
+  EXPECT_NE(text->find("SUBSYSTEM==\"vfio\", KERNEL==\"7\", OWNER=\"alice\""), std::string::npos) << *text;
+  expect_valid_rules(*text);
+
+  auto removed = remove_claim_rules(*dir, t, members, spec);
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  ASSERT_TRUE(removed->has_value());
+  EXPECT_EQ(**removed, installed->file);
+  EXPECT_FALSE(dir->exists(installed->file));
+  // A second release finds nothing to remove.
+  auto again = remove_claim_rules(*dir, t, members, spec);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->has_value());
 }
 
 }  // namespace

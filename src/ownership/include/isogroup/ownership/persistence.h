@@ -40,4 +40,13 @@ struct ClaimSpec {
 Result<ClaimRules> make_claim_rules(const Topology& topology, std::span<const FunctionId> members,
                                     const ClaimSpec& spec);
 
+// Writes the claim's rules under ROOT (durably: temporary file, fsync, rename) and returns
+// them. udev reads new rules on its next event; `udevadm control --reload` makes it now.
+Result<ClaimRules> install_claim_rules(const RootDir& root, const Topology& topology,
+                                       std::span<const FunctionId> members, const ClaimSpec& spec);
+// Removes the claim's rules file if it exists; returns its path, or nullopt when there was none.
+Result<std::optional<std::string>> remove_claim_rules(const RootDir& root, const Topology& topology,
+                                                      std::span<const FunctionId> members,
+                                                      const ClaimSpec& spec);
+
 }  // namespace isogroup
