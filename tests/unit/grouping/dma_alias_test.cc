@@ -33,7 +33,7 @@ struct Result {
 };
 
 Result run(const SnapshotBuilder& b, const Policy& policy = make_test_policy()) {
-  Result r{b.topology(), {}};
+  Result r{b.topology(), DmaAliases{}};
   r.aliases = compute_dma_aliases(r.topology, policy);
   return r;
 }
