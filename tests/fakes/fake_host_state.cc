@@ -14,16 +14,6 @@
 namespace isogroup::testing {
 namespace {
 
-std::vector<std::string> split(std::string_view path) {
-  std::vector<std::string> parts;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    if (slash != 0) parts.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return parts;
-}
 
 std::string read_all(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -61,19 +51,6 @@ std::string v6_hex(std::string_view address) {
 
 }  // namespace
 
-std::string sysfs_relative_link(std::string_view from_dir, std::string_view to) {
-  const auto from = split(from_dir);
-  const auto target = split(to);
-  std::size_t common = 0;
-  while (common < from.size() && common < target.size() && from[common] == target[common]) ++common;
-  std::string out;
-  for (std::size_t i = common; i < from.size(); ++i) out += "../";
-  for (std::size_t i = common; i < target.size(); ++i) {
-    out += target[i];
-    if (i + 1 < target.size()) out += '/';
-  }
-  return out;
-}
 
 FakeHostState::FakeHostState(FakeSysfs& sysfs) : sysfs_(sysfs) {
   sysfs_.write_file("proc/self/mountinfo", "");
@@ -92,7 +69,7 @@ FakeHostState& FakeHostState::add_block(std::string_view name, const std::string
   sysfs_.write_file(dir + "/dev", fmt::format("{}:{}\n", major, minor));
   std::filesystem::create_directories(sysfs_.path() / dir / "holders");
   std::filesystem::create_directories(sysfs_.path() / dir / "slaves");
-  sysfs_.symlink("sys/class/block/" + std::string(name), sysfs_relative_link("sys/class/block", dir));
+  sysfs_.symlink("sys/class/block/" + std::string(name), relative_sysfs_link("sys/class/block", dir));
   block_dirs_[std::string(name)] = dir;
   return *this;
 }
@@ -125,7 +102,7 @@ FakeHostState& FakeHostState::add_multipath_disk(std::string_view name, std::str
   const std::string sdir = "sys/devices/virtual/nvme-subsystem/" + std::string(subsystem);
   const std::string cdir = fmt::format("{}/nvme/{}", sysfs_.function_dir(function), controller);
   std::filesystem::create_directories(sysfs_.path() / cdir);
-  sysfs_.symlink(sdir + "/" + std::string(controller), sysfs_relative_link(sdir, cdir));
+  sysfs_.symlink(sdir + "/" + std::string(controller), relative_sysfs_link(sdir, cdir));
   return add_block(name, sdir + "/" + std::string(name), major, minor);
 }
 
@@ -137,9 +114,9 @@ FakeHostState& FakeHostState::add_holder(std::string_view lower, std::string_vie
     return *this;
   }
   sysfs_.symlink(lo->second + "/holders/" + std::string(upper),
-                 sysfs_relative_link(lo->second + "/holders", up->second));
+                 relative_sysfs_link(lo->second + "/holders", up->second));
   sysfs_.symlink(up->second + "/slaves/" + std::string(lower),
-                 sysfs_relative_link(up->second + "/slaves", lo->second));
+                 relative_sysfs_link(up->second + "/slaves", lo->second));
   return *this;
 }
 
@@ -162,8 +139,8 @@ FakeHostState& FakeHostState::add_interface(std::string_view name, std::string_v
   if (fdir.empty()) ADD_FAILURE() << "FakeHostState: function " << function << " was not added";
   const std::string dir = fmt::format("{}/net/{}", fdir, name);
   std::filesystem::create_directories(sysfs_.path() / dir);
-  sysfs_.symlink(dir + "/device", sysfs_relative_link(dir, fdir));
-  sysfs_.symlink("sys/class/net/" + std::string(name), sysfs_relative_link("sys/class/net", dir));
+  sysfs_.symlink(dir + "/device", relative_sysfs_link(dir, fdir));
+  sysfs_.symlink("sys/class/net/" + std::string(name), relative_sysfs_link("sys/class/net", dir));
   net_dirs_[std::string(name)] = dir;
   return *this;
 }
@@ -171,7 +148,7 @@ FakeHostState& FakeHostState::add_interface(std::string_view name, std::string_v
 FakeHostState& FakeHostState::add_virtual_interface(std::string_view name) {
   const std::string dir = "sys/devices/virtual/net/" + std::string(name);
   std::filesystem::create_directories(sysfs_.path() / dir);
-  sysfs_.symlink("sys/class/net/" + std::string(name), sysfs_relative_link("sys/class/net", dir));
+  sysfs_.symlink("sys/class/net/" + std::string(name), relative_sysfs_link("sys/class/net", dir));
   net_dirs_[std::string(name)] = dir;
   return *this;
 }
@@ -183,9 +160,9 @@ FakeHostState& FakeHostState::set_master(std::string_view lower, std::string_vie
     ADD_FAILURE() << "FakeHostState: add " << lower << " and " << upper << " first";
     return *this;
   }
-  sysfs_.symlink(lo->second + "/master", sysfs_relative_link(lo->second, up->second));
-  sysfs_.symlink(lo->second + "/upper_" + std::string(upper), sysfs_relative_link(lo->second, up->second));
-  sysfs_.symlink(up->second + "/lower_" + std::string(lower), sysfs_relative_link(up->second, lo->second));
+  sysfs_.symlink(lo->second + "/master", relative_sysfs_link(lo->second, up->second));
+  sysfs_.symlink(lo->second + "/upper_" + std::string(upper), relative_sysfs_link(lo->second, up->second));
+  sysfs_.symlink(up->second + "/lower_" + std::string(lower), relative_sysfs_link(up->second, lo->second));
   return *this;
 }
 
@@ -226,8 +203,8 @@ FakeHostState& FakeHostState::add_framebuffer(std::string_view name, std::string
                                         : sysfs_.function_dir(function);
   const std::string dir = fmt::format("{}/graphics/{}", parent, name);
   std::filesystem::create_directories(sysfs_.path() / dir);
-  sysfs_.symlink(dir + "/device", sysfs_relative_link(dir, parent));
-  sysfs_.symlink("sys/class/graphics/" + std::string(name), sysfs_relative_link("sys/class/graphics", dir));
+  sysfs_.symlink(dir + "/device", relative_sysfs_link(dir, parent));
+  sysfs_.symlink("sys/class/graphics/" + std::string(name), relative_sysfs_link("sys/class/graphics", dir));
   return *this;
 }
 
@@ -236,7 +213,7 @@ FakeHostState& FakeHostState::add_vtconsole(int index, std::string_view name, bo
   sysfs_.write_file(dir + "/name", std::string(name) + "\n");
   sysfs_.write_file(dir + "/bind", bound ? "1\n" : "0\n");
   sysfs_.symlink(fmt::format("sys/class/vtconsole/vtcon{}", index),
-                 sysfs_relative_link("sys/class/vtconsole", dir));
+                 relative_sysfs_link("sys/class/vtconsole", dir));
   return *this;
 }
 

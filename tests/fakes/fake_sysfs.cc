@@ -26,19 +26,6 @@ std::vector<std::string> split(std::string_view path) {
 
 // The link text the kernel would write in FROM_DIR for TO: up to the common ancestor,
 // then down (sysfs_create_link makes relative links of exactly this form).
-std::string relative_link(std::string_view from_dir, std::string_view to) {
-  const auto from = split(from_dir);
-  const auto target = split(to);
-  std::size_t common = 0;
-  while (common < from.size() && common < target.size() && from[common] == target[common]) ++common;
-  std::string out;
-  for (std::size_t i = common; i < from.size(); ++i) out += "../";
-  for (std::size_t i = common; i < target.size(); ++i) {
-    out += target[i];
-    if (i + 1 < target.size()) out += '/';
-  }
-  return out;
-}
 
 std::string canonical(std::string_view address) {
   auto bdf = Bdf::parse(address);
@@ -70,6 +57,20 @@ std::vector<std::uint8_t> fake_config(std::uint16_t vendor, std::uint16_t device
   poke(0x0b, static_cast<std::uint8_t>(class_code >> 16));
   poke(0x0e, header_type);
   return bytes;
+}
+
+std::string relative_sysfs_link(std::string_view from_dir, std::string_view to) {
+  const auto from = split(from_dir);
+  const auto target = split(to);
+  std::size_t common = 0;
+  while (common < from.size() && common < target.size() && from[common] == target[common]) ++common;
+  std::string out;
+  for (std::size_t i = common; i < from.size(); ++i) out += "../";
+  for (std::size_t i = common; i < target.size(); ++i) {
+    out += target[i];
+    if (i + 1 < target.size()) out += '/';
+  }
+  return out;
 }
 
 FakeSysfs::FakeSysfs() {
@@ -125,7 +126,7 @@ FakeSysfs& FakeSysfs::add_root_bus(std::uint32_t domain, std::uint8_t bus,
   if (firmware_node) {
     const std::string node = "sys/devices/LNXSYSTM:00/LNXSYBUS:00/" + *firmware_node;
     std::filesystem::create_directories(root_ / node, ec);
-    symlink(dir + "/firmware_node", relative_link(dir, node));
+    symlink(dir + "/firmware_node", relative_sysfs_link(dir, node));
   }
   return *this;
 }
@@ -174,17 +175,17 @@ FakeSysfs& FakeSysfs::add_function(std::string_view address, std::string_view pa
     write_file(dir + "/device", fmt::format("0x{:04x}\n", device));
     write_file(dir + "/class", fmt::format("0x{:06x}\n", class_code));
   }
-  symlink("sys/bus/pci/devices/" + name, relative_link("sys/bus/pci/devices", dir));
+  symlink("sys/bus/pci/devices/" + name, relative_sysfs_link("sys/bus/pci/devices", dir));
 
   if (options.driver) {
     const std::string driver_dir = "sys/bus/pci/drivers/" + *options.driver;
     std::filesystem::create_directories(root_ / driver_dir, ec);
-    symlink(dir + "/driver", relative_link(dir, driver_dir));
+    symlink(dir + "/driver", relative_sysfs_link(dir, driver_dir));
   }
   if (options.group) {
     const std::string gdir = group_dir(*options.group);
-    symlink(dir + "/iommu_group", relative_link(dir, gdir));
-    symlink(gdir + "/devices/" + name, relative_link(gdir + "/devices", dir));
+    symlink(dir + "/iommu_group", relative_sysfs_link(dir, gdir));
+    symlink(gdir + "/devices/" + name, relative_sysfs_link(gdir + "/devices", dir));
   }
   if (options.physfn) {
     const std::string pf = canonical(*options.physfn);
@@ -192,9 +193,9 @@ FakeSysfs& FakeSysfs::add_function(std::string_view address, std::string_view pa
     if (it == function_dirs_.end()) {
       ADD_FAILURE() << "FakeSysfs: physfn " << pf << " of " << address << " was not added";
     } else {
-      symlink(dir + "/physfn", relative_link(dir, it->second));
+      symlink(dir + "/physfn", relative_sysfs_link(dir, it->second));
       const int index = virtfn_count_[pf]++;
-      symlink(fmt::format("{}/virtfn{}", it->second, index), relative_link(it->second, dir));
+      symlink(fmt::format("{}/virtfn{}", it->second, index), relative_sysfs_link(it->second, dir));
     }
   }
   if (options.driver_override) write_file(dir + "/driver_override", *options.driver_override + "\n");
@@ -217,7 +218,7 @@ FakeSysfs& FakeSysfs::add_iommu_unit(std::string_view name) {
   const std::string device = "sys/devices/virtual/iommu/" + std::string(name);
   std::error_code ec;
   std::filesystem::create_directories(root_ / device, ec);
-  return symlink("sys/class/iommu/" + std::string(name), relative_link("sys/class/iommu", device));
+  return symlink("sys/class/iommu/" + std::string(name), relative_sysfs_link("sys/class/iommu", device));
 }
 
 FakeSysfs& FakeSysfs::no_iommu_units() {
@@ -235,7 +236,7 @@ FakeSysfs& FakeSysfs::add_group_member(int group, std::string_view name) {
   const std::string device = "sys/devices/platform/" + std::string(name);
   std::error_code ec;
   std::filesystem::create_directories(root_ / device, ec);
-  return symlink(gdir + "/devices/" + std::string(name), relative_link(gdir + "/devices", device));
+  return symlink(gdir + "/devices/" + std::string(name), relative_sysfs_link(gdir + "/devices", device));
 }
 
 FakeSysfs& FakeSysfs::ensure_groups_dir() {

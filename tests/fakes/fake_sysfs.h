@@ -55,6 +55,10 @@ struct FakeFunctionOptions {
   FakeFunctionOptions without_config() const { auto o = *this; o.write_config = false; return o; }
 };
 
+// The relative symlink text that leads from directory FROM_DIR to TO (both root-relative),
+// the way sysfs writes its links: "../../../devices/pci0000:00/0000:00:1c.0".
+std::string relative_sysfs_link(std::string_view from_dir, std::string_view to);
+
 class FakeSysfs {
  public:
   FakeSysfs();
