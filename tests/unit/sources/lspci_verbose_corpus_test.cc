@@ -12,9 +12,12 @@
 #include "isogroup/pci/capabilities.h"
 #include "isogroup/pci/decode.h"
 #include "isogroup/sources/read.h"
+#include "lspci_verbose_test_util.h"
 
 namespace isogroup {
 namespace {
+
+using namespace lspci_verbose_test;
 
 using ::testing::ElementsAre;
 
@@ -34,13 +37,6 @@ const SnapshotFunction& get(const Snapshot& s, std::string_view address) {
   ADD_FAILURE() << "no function " << address;
   static const SnapshotFunction none;
   return none;
-}
-
-bool any_note_has(const Snapshot& s, std::string_view text) {
-  for (const auto& n : s.notes) {
-    if (n.find(text) != std::string::npos) return true;
-  }
-  return false;
 }
 
 struct IndexRow {

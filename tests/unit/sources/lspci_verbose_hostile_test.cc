@@ -9,9 +9,12 @@
 #include "isogroup/pci/capabilities.h"
 #include "isogroup/pci/decode.h"
 #include "isogroup/sources/read.h"
+#include "lspci_verbose_test_util.h"
 
 namespace isogroup {
 namespace {
+
+using namespace lspci_verbose_test;
 
 using ::testing::ElementsAre;
 
@@ -19,19 +22,6 @@ constexpr std::string_view kPort =
     "00:1c.0 PCI bridge [0604]: Intel Corporation Root Port [8086:9d10] (rev f1) (prog-if 00 [Normal decode])\n"
     "\tStatus: Cap+ 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-\n"
     "\tBus: primary=00, secondary=01, subordinate=01, sec-latency=0\n";
-
-std::vector<std::uint16_t> ids(const pci::CapabilityList& list) {
-  std::vector<std::uint16_t> out;
-  for (const auto& c : list.capabilities) out.push_back(c.id);
-  return out;
-}
-
-bool any_note_has(const Snapshot& s, std::string_view text) {
-  for (const auto& n : s.notes) {
-    if (n.find(text) != std::string::npos) return true;
-  }
-  return false;
-}
 
 Snapshot parse_port(std::string_view body) {
   std::string text(kPort);

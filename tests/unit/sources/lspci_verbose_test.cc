@@ -8,34 +8,15 @@
 #include "isogroup/pci/capabilities.h"
 #include "isogroup/pci/decode.h"
 #include "isogroup/sources/read.h"
+#include "lspci_verbose_test_util.h"
 
 namespace isogroup {
 namespace {
 
+using namespace lspci_verbose_test;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-const SnapshotFunction* find(const Snapshot& s, std::string_view address) {
-  const auto bdf = Bdf::parse(address);
-  if (!bdf) return nullptr;
-  for (const auto& f : s.functions) {
-    if (f.address == *bdf) return &f;
-  }
-  return nullptr;
-}
-
-std::vector<std::uint16_t> ids(const pci::CapabilityList& list) {
-  std::vector<std::uint16_t> out;
-  for (const auto& c : list.capabilities) out.push_back(c.id);
-  return out;
-}
-
-bool any_note_has(const Snapshot& s, std::string_view text) {
-  for (const auto& n : s.notes) {
-    if (n.find(text) != std::string::npos) return true;
-  }
-  return false;
-}
 
 // A root port with ACS and an NVMe endpoint behind it, as `lspci -vvnn` prints them
 // (abridged: decoded lines the parser does not need are partly left out).
